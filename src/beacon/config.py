@@ -1,0 +1,69 @@
+"""Typed settings, read from ``BEACON_*`` environment variables (documented in docs/CONFIGURATION.md).
+
+A test (tests/test_config_docs.py) fails when a setting here is missing from the docs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused outside development
+
+
+class Settings(BaseSettings):
+    """All of Beacon's configuration. Every field is documented in docs/CONFIGURATION.md."""
+
+    model_config = SettingsConfigDict(env_prefix="BEACON_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        default="development",
+        description="Deployment kind. Outside 'development' and 'test' the default secrets are refused.",
+    )
+    database_url: str = Field(
+        default="sqlite:///var/beacon.db",
+        description="SQLAlchemy URL of the operational database; SQLite file by default, "
+        "postgresql+psycopg://... for PostgreSQL 15.",
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEFAULT_SECRET_KEY),
+        description="Key for signing tokens and keyed hashes. Must be set outside development.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `beacon serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `beacon serve` listens on.")
+    data_dir: Path = Field(
+        default=Path("var"), description="Directory for Beacon's own files (database, uploads)."
+    )
+    import_batch_rows: int = Field(
+        default=20_000,
+        ge=100,
+        description="Rows staged per batch during imports; bounds import memory.",
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=10_000, ge=0, description="How long a SQLite connection waits for a lock (ms)."
+    )
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key.get_secret_value() == DEFAULT_SECRET_KEY
+        ):
+            raise ValueError(
+                "BEACON_SECRET_KEY still has its development default; set a long random value "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings`` instead)."""
+    return Settings()

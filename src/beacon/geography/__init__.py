@@ -1,0 +1,2 @@
+"""Geography: areas at each level (LSOA, ward, district, police force area), boundaries,
+deprivation, postcodes, and ``locate(lat, lon)``."""

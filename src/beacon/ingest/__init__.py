@@ -1,0 +1,1 @@
+"""Data feeds: data.police.uk files (and, later, partner feeds): parse, validate, load."""
