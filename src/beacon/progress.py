@@ -25,11 +25,12 @@ def progress_enabled() -> bool:
 
 
 class _CountingReader(io.RawIOBase):
-    """A raw reader that reports bytes read to a callback (cheap: called per 8 KB chunk)."""
+    """A raw reader that reports bytes read to callbacks (cheap: called per 64 KB chunk)."""
 
-    def __init__(self, raw: IO[bytes], advance: Any) -> None:
+    def __init__(self, raw: IO[bytes], advance: Any, on_bytes: Any = None) -> None:
         self._raw = raw
         self._advance = advance
+        self._on_bytes = on_bytes
 
     def readable(self) -> bool:
         return True
@@ -38,6 +39,8 @@ class _CountingReader(io.RawIOBase):
         n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
         if n:
             self._advance(n)
+            if self._on_bytes is not None:
+                self._on_bytes(memoryview(buffer)[:n])
         return n or 0
 
     def close(self) -> None:
@@ -45,13 +48,25 @@ class _CountingReader(io.RawIOBase):
         super().close()
 
 
+def _noop(_n: int) -> None:
+    return None
+
+
 @contextmanager
 def open_text_with_progress(
-    path: Path, description: str, *, encoding: str = "utf-8-sig"
+    path: Path,
+    description: str,
+    *,
+    encoding: str = "utf-8-sig",
+    on_bytes: Any = None,
 ) -> Iterator[IO[str]]:
-    """Open ``path`` as text (newline='' for csv), drawing a byte-based bar when on a terminal."""
+    """Open ``path`` as text (newline='' for csv), drawing a byte-based bar when on a terminal.
+
+    ``on_bytes`` (optional) receives every chunk of raw bytes read, e.g. ``hashlib.sha256().update``
+    to fingerprint the file in the same pass.
+    """
     if not progress_enabled():
-        with open(path, encoding=encoding, newline="") as handle:
+        with _open_counting(path, encoding, _noop, on_bytes) as handle:
             yield handle
         return
     total = path.stat().st_size
@@ -66,9 +81,17 @@ def open_text_with_progress(
         transient=True,
     ) as progress:
         task = progress.add_task(description, total=total)
-        raw = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the wrapper below
-        reader = io.BufferedReader(
-            _CountingReader(raw, lambda n: progress.advance(task, n)), buffer_size=1 << 16
-        )
-        with io.TextIOWrapper(reader, encoding=encoding, newline="") as handle:
+        with _open_counting(
+            path, encoding, lambda n: progress.advance(task, n), on_bytes
+        ) as handle:
             yield handle
+
+
+@contextmanager
+def _open_counting(
+    path: Path, encoding: str, advance: Any, on_bytes: Any
+) -> Iterator[IO[str]]:
+    raw = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the wrapper below
+    reader = io.BufferedReader(_CountingReader(raw, advance, on_bytes), buffer_size=1 << 16)
+    with io.TextIOWrapper(reader, encoding=encoding, newline="") as handle:
+        yield handle

@@ -17,7 +17,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def alembic_config(settings: Settings) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", normalise_url(settings.database_url))
+    # ConfigParser treats % as interpolation: escape it (URLs may carry %-encoded options).
+    config.set_main_option("sqlalchemy.url", normalise_url(settings.database_url).replace("%", "%%"))
     return config
 
 

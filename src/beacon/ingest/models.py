@@ -59,9 +59,11 @@ class _ImportedRow:
     first_import_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_run.id", ondelete="SET NULL")
     )
+    # The latest import whose file contained this row, and the row's line in that file.
     last_import_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_run.id", ondelete="SET NULL")
     )
+    source_line: Mapped[int | None] = mapped_column(Integer)
 
 
 class StreetCrime(_ImportedRow, Base):
@@ -70,17 +72,19 @@ class StreetCrime(_ImportedRow, Base):
     __tablename__ = "police_street_crime"
     __table_args__ = (
         UniqueConstraint("record_key", "occurrence"),
-        Index("ix_police_street_crime_month_type", "month", "crime_type"),
+        # Serves the overview and `stats crimes --force/--month` without a table scan. Kept to
+        # one secondary index: each index costs import throughput (docs/PERFORMANCE.md).
+        Index("ix_police_street_crime_force_month_type", "falls_within", "month", "crime_type"),
     )
 
-    crime_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    crime_id: Mapped[str | None] = mapped_column(String(64))
     month: Mapped[dt.date] = mapped_column(Date, nullable=False)
     reported_by: Mapped[str] = mapped_column(String(100), nullable=False)
-    falls_within: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    falls_within: Mapped[str] = mapped_column(String(100), nullable=False)
     longitude: Mapped[float | None] = mapped_column(Float)
     latitude: Mapped[float | None] = mapped_column(Float)
     location: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    lsoa_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    lsoa_code: Mapped[str | None] = mapped_column(String(16))
     lsoa_name: Mapped[str | None] = mapped_column(String(100))
     crime_type: Mapped[str] = mapped_column(String(64), nullable=False)
     last_outcome_category: Mapped[str | None] = mapped_column(String(120))
@@ -91,16 +95,19 @@ class CrimeOutcome(_ImportedRow, Base):
     """A data.police.uk outcomes row: one outcome of one crime, in the month it was recorded."""
 
     __tablename__ = "police_outcome"
-    __table_args__ = (UniqueConstraint("record_key", "occurrence"),)
+    __table_args__ = (
+        UniqueConstraint("record_key", "occurrence"),
+        Index("ix_police_outcome_force_month", "falls_within", "month"),
+    )
 
     crime_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     month: Mapped[dt.date] = mapped_column(Date, nullable=False)
     reported_by: Mapped[str] = mapped_column(String(100), nullable=False)
-    falls_within: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    falls_within: Mapped[str] = mapped_column(String(100), nullable=False)
     longitude: Mapped[float | None] = mapped_column(Float)
     latitude: Mapped[float | None] = mapped_column(Float)
     location: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    lsoa_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    lsoa_code: Mapped[str | None] = mapped_column(String(16))
     lsoa_name: Mapped[str | None] = mapped_column(String(100))
     outcome_type: Mapped[str] = mapped_column(String(120), nullable=False)
 
