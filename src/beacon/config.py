@@ -1,4 +1,6 @@
-"""Typed settings, read from ``BEACON_*`` environment variables (documented in docs/CONFIGURATION.md).
+"""Typed settings, read from ``BEACON_*`` environment variables.
+
+Every setting is documented in docs/CONFIGURATION.md.
 
 A test (tests/test_config_docs.py) fails when a setting here is missing from the docs.
 """
@@ -22,7 +24,7 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = Field(
         default="development",
-        description="Deployment kind. Outside 'development' and 'test' the default secrets are refused.",
+        description="Deployment kind. In 'production' the default secrets are refused.",
     )
     database_url: str = Field(
         default="sqlite:///var/beacon.db",

@@ -88,9 +88,7 @@ def open_text_with_progress(
 
 
 @contextmanager
-def _open_counting(
-    path: Path, encoding: str, advance: Any, on_bytes: Any
-) -> Iterator[IO[str]]:
+def _open_counting(path: Path, encoding: str, advance: Any, on_bytes: Any) -> Iterator[IO[str]]:
     raw = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the wrapper below
     reader = io.BufferedReader(_CountingReader(raw, advance, on_bytes), buffer_size=1 << 16)
     with io.TextIOWrapper(reader, encoding=encoding, newline="") as handle:

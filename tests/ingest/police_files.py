@@ -8,17 +8,46 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STREET_HEADER = [
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
 ]
 OUTCOMES_HEADER = [
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Outcome type",
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Outcome type",
 ]
 STOP_SEARCH_HEADER = [
-    "Type", "Date", "Part of a policing operation", "Policing operation", "Latitude",
-    "Longitude", "Gender", "Age range", "Self-defined ethnicity", "Officer-defined ethnicity",
-    "Legislation", "Object of search", "Outcome", "Outcome linked to object of search",
+    "Type",
+    "Date",
+    "Part of a policing operation",
+    "Policing operation",
+    "Latitude",
+    "Longitude",
+    "Gender",
+    "Age range",
+    "Self-defined ethnicity",
+    "Officer-defined ethnicity",
+    "Legislation",
+    "Object of search",
+    "Outcome",
+    "Outcome linked to object of search",
     "Removal of more than just outer clothing",
 ]
 

@@ -79,7 +79,9 @@ def test_derbyshire_repeated_crime_ids_are_kept_and_reported(
     assert rows[conflict["line"] - 2][0] == conflict["crime_id"]
     assert rows[conflict["first_line"] - 2][0] == conflict["crime_id"]
     # 2018-12 has three repeats that differ only in their outcome.
-    outcome_only = [c for c in report.files[2].conflicts if c["differs"] == ["last_outcome_category"]]
+    outcome_only = [
+        c for c in report.files[2].conflicts if c["differs"] == ["last_outcome_category"]
+    ]
     assert len(outcome_only) == 3
 
 
@@ -176,20 +178,125 @@ def test_careful_path_with_tiny_batches_and_memory_gives_the_same_result(
 
 BAD_STREET_ROWS = [
     # (row, expected reason fragment)
-    (["", "2018-13", "Sussex Police", "Sussex Police", "-0.1", "50.8", "On or near X", "E01031349",
-      "Adur 001A", "Burglary", "", ""], "Month '2018-13'"),
-    (["", "2018-10", "Sussex Police", "Sussex Police", "-0.1", "50.8", "On or near X", "E01031349",
-      "Adur 001A", "Fraud", "", ""], "Crime type 'Fraud'"),
-    (["", "2018-10", "Sussex Police", "Sussex Police", "abc", "50.8", "On or near X", "E01031349",
-      "Adur 001A", "Burglary", "", ""], "not numbers"),
-    (["", "2018-10", "Sussex Police", "Sussex Police", "-0.1", "", "On or near X", "E01031349",
-      "Adur 001A", "Burglary", "", ""], "only one of Longitude and Latitude"),
-    (["", "2018-10", "Sussex Police", "Sussex Police", "40.0", "50.8", "On or near X", "E01031349",
-      "Adur 001A", "Burglary", "", ""], "outside the United Kingdom"),
-    (["", "2018-10", "Sussex Police", "Sussex Police", "-0.1", "50.8", "On or near X", "E0103134",
-      "Adur 001A", "Burglary", "", ""], "LSOA code 'E0103134'"),
-    (["xyz", "2018-10", "Sussex Police", "Sussex Police", "-0.1", "50.8", "On or near X",
-      "E01031349", "Adur 001A", "Burglary", "", ""], "Crime ID 'xyz'"),
+    (
+        [
+            "",
+            "2018-13",
+            "Sussex Police",
+            "Sussex Police",
+            "-0.1",
+            "50.8",
+            "On or near X",
+            "E01031349",
+            "Adur 001A",
+            "Burglary",
+            "",
+            "",
+        ],
+        "Month '2018-13'",
+    ),
+    (
+        [
+            "",
+            "2018-10",
+            "Sussex Police",
+            "Sussex Police",
+            "-0.1",
+            "50.8",
+            "On or near X",
+            "E01031349",
+            "Adur 001A",
+            "Fraud",
+            "",
+            "",
+        ],
+        "Crime type 'Fraud'",
+    ),
+    (
+        [
+            "",
+            "2018-10",
+            "Sussex Police",
+            "Sussex Police",
+            "abc",
+            "50.8",
+            "On or near X",
+            "E01031349",
+            "Adur 001A",
+            "Burglary",
+            "",
+            "",
+        ],
+        "not numbers",
+    ),
+    (
+        [
+            "",
+            "2018-10",
+            "Sussex Police",
+            "Sussex Police",
+            "-0.1",
+            "",
+            "On or near X",
+            "E01031349",
+            "Adur 001A",
+            "Burglary",
+            "",
+            "",
+        ],
+        "only one of Longitude and Latitude",
+    ),
+    (
+        [
+            "",
+            "2018-10",
+            "Sussex Police",
+            "Sussex Police",
+            "40.0",
+            "50.8",
+            "On or near X",
+            "E01031349",
+            "Adur 001A",
+            "Burglary",
+            "",
+            "",
+        ],
+        "outside the United Kingdom",
+    ),
+    (
+        [
+            "",
+            "2018-10",
+            "Sussex Police",
+            "Sussex Police",
+            "-0.1",
+            "50.8",
+            "On or near X",
+            "E0103134",
+            "Adur 001A",
+            "Burglary",
+            "",
+            "",
+        ],
+        "LSOA code 'E0103134'",
+    ),
+    (
+        [
+            "xyz",
+            "2018-10",
+            "Sussex Police",
+            "Sussex Police",
+            "-0.1",
+            "50.8",
+            "On or near X",
+            "E01031349",
+            "Adur 001A",
+            "Burglary",
+            "",
+            "",
+        ],
+        "Crime ID 'xyz'",
+    ),
     (["", "2018-10", "Sussex Police"], "expected 12 fields, found 3"),
 ]
 
@@ -197,10 +304,34 @@ BAD_STREET_ROWS = [
 def test_bad_rows_are_reported_with_file_line_and_reason_and_good_rows_kept(
     runtime: Runtime, tmp_path: Path
 ) -> None:
-    good = ["", "2018-10", "Sussex Police", "Sussex Police", "-0.1", "50.8", "On or near X",
-            "E01031349", "Adur 001A", "Burglary", "", ""]
-    no_location = ["a" * 64, "2018-10", "Sussex Police", "Sussex Police", "", "", "No Location",
-                   "", "", "Burglary", "Under investigation", ""]
+    good = [
+        "",
+        "2018-10",
+        "Sussex Police",
+        "Sussex Police",
+        "-0.1",
+        "50.8",
+        "On or near X",
+        "E01031349",
+        "Adur 001A",
+        "Burglary",
+        "",
+        "",
+    ]
+    no_location = [
+        "a" * 64,
+        "2018-10",
+        "Sussex Police",
+        "Sussex Police",
+        "",
+        "",
+        "No Location",
+        "",
+        "",
+        "Burglary",
+        "Under investigation",
+        "",
+    ]
     rows = [good, *[row for row, _ in BAD_STREET_ROWS], no_location]
     path = write_csv(tmp_path / "mixed.csv", STREET_HEADER, rows)
 
@@ -231,8 +362,10 @@ def test_unreadable_files_are_named_and_do_not_stop_the_others(
     wrong.write_text("Crime ID,Month,Reported by,Falls within,Longitude,Latitude\n")
     latin1 = tmp_path / "latin1.csv"
     latin1.write_bytes(
-        (",".join(STREET_HEADER) + "\n,2018-10,Sussex Police,Sussex Police,-0.1,50.8,"
-         "On or near Caf\xe9,E01031349,Adur 001A,Burglary,,\n").encode("latin-1")
+        (
+            ",".join(STREET_HEADER) + "\n,2018-10,Sussex Police,Sussex Police,-0.1,50.8,"
+            "On or near Caf\xe9,E01031349,Adur 001A,Burglary,,\n"
+        ).encode("latin-1")
     )
     good = shared_data / "police" / "2018-10-derbyshire-street.csv"
     missing = tmp_path / "missing.csv"
@@ -251,21 +384,36 @@ def test_unreadable_files_are_named_and_do_not_stop_the_others(
 
 
 def _outcome_rows() -> list[list[str]]:
-    base = ["Derbyshire Constabulary", "Derbyshire Constabulary", "-1.47", "52.92",
-            "On or near Friar Gate", "E01013453", "Derby 013A"]
+    base = [
+        "Derbyshire Constabulary",
+        "Derbyshire Constabulary",
+        "-1.47",
+        "52.92",
+        "On or near Friar Gate",
+        "E01013453",
+        "Derby 013A",
+    ]
     return [
         ["b" * 64, "2018-11", *base, "Investigation complete; no suspect identified"],
         ["b" * 64, "2018-11", *base, "Unable to prosecute suspect"],
         ["c" * 64, "2018-11", *base, "Offender given a caution"],
         ["c" * 64, "2018-11", *base, "Offender given a caution"],  # published twice: both kept
-        ["d" * 64, "2018-11", "Derbyshire Constabulary", "Derbyshire Constabulary", "", "",
-         "No Location", "", "", "Local resolution"],
+        [
+            "d" * 64,
+            "2018-11",
+            "Derbyshire Constabulary",
+            "Derbyshire Constabulary",
+            "",
+            "",
+            "No Location",
+            "",
+            "",
+            "Local resolution",
+        ],
     ]
 
 
-def test_outcomes_are_keyed_by_crime_month_and_outcome(
-    runtime: Runtime, tmp_path: Path
-) -> None:
+def test_outcomes_are_keyed_by_crime_month_and_outcome(runtime: Runtime, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "2018-11-derbyshire-outcomes.csv", OUTCOMES_HEADER, _outcome_rows())
     first = import_police_files(runtime.engine, [path]).to_dict()
     assert first["files"][0]["kind"] == "outcomes"
@@ -276,8 +424,10 @@ def test_outcomes_are_keyed_by_crime_month_and_outcome(
         outcomes = session.scalars(
             select(CrimeOutcome.outcome_type).where(CrimeOutcome.crime_id == "b" * 64)
         ).all()
-    assert sorted(outcomes) == ["Investigation complete; no suspect identified",
-                                "Unable to prosecute suspect"]
+    assert sorted(outcomes) == [
+        "Investigation complete; no suspect identified",
+        "Unable to prosecute suspect",
+    ]
     # A newer publication that moves the location updates the stored outcome row.
     moved = [list(r) for r in _outcome_rows()]
     moved[0][6] = "On or near Iron Gate"
@@ -288,20 +438,75 @@ def test_outcomes_are_keyed_by_crime_month_and_outcome(
 
 def _stop_search_rows() -> list[list[str]]:
     return [
-        ["Person search", "2018-10-01T00:10:00+00:00", "False", "", "52.92", "-1.47", "Male",
-         "18-24", "White - English/Welsh/Scottish/Northern Irish/British", "White",
-         "Misuse of Drugs Act 1971 (section 23)", "Controlled drugs", "A no further action disposal",
-         "False", "False"],
-        ["Person search", "2018-10-01T00:10:00+00:00", "False", "", "52.92", "-1.47", "Male",
-         "18-24", "White - English/Welsh/Scottish/Northern Irish/British", "White",
-         "Misuse of Drugs Act 1971 (section 23)", "Controlled drugs", "A no further action disposal",
-         "False", "False"],  # two people searched together: identical published rows
-        ["Vehicle search", "2018-10-02T14:30:00+01:00", "True", "Operation Test", "", "", "",
-         "", "", "", "Police and Criminal Evidence Act 1984 (section 1)", "Stolen goods",
-         "Arrest", "True", ""],
+        [
+            "Person search",
+            "2018-10-01T00:10:00+00:00",
+            "False",
+            "",
+            "52.92",
+            "-1.47",
+            "Male",
+            "18-24",
+            "White - English/Welsh/Scottish/Northern Irish/British",
+            "White",
+            "Misuse of Drugs Act 1971 (section 23)",
+            "Controlled drugs",
+            "A no further action disposal",
+            "False",
+            "False",
+        ],
+        [
+            "Person search",
+            "2018-10-01T00:10:00+00:00",
+            "False",
+            "",
+            "52.92",
+            "-1.47",
+            "Male",
+            "18-24",
+            "White - English/Welsh/Scottish/Northern Irish/British",
+            "White",
+            "Misuse of Drugs Act 1971 (section 23)",
+            "Controlled drugs",
+            "A no further action disposal",
+            "False",
+            "False",
+        ],  # two people searched together: identical published rows
+        [
+            "Vehicle search",
+            "2018-10-02T14:30:00+01:00",
+            "True",
+            "Operation Test",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "Police and Criminal Evidence Act 1984 (section 1)",
+            "Stolen goods",
+            "Arrest",
+            "True",
+            "",
+        ],
         ["Person search", "not a date", "", "", "", "", "", "", "", "", "", "", "", "", ""],
-        ["Person search", "2018-10-03T10:00:00+00:00", "", "", "", "", "Robot", "", "", "", "",
-         "", "", "", ""],
+        [
+            "Person search",
+            "2018-10-03T10:00:00+00:00",
+            "",
+            "",
+            "",
+            "",
+            "Robot",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
     ]
 
 
@@ -346,8 +551,16 @@ def test_cli_import_prints_the_json_summary_and_fails_on_unreadable_files(
     good = shared_data / "police" / "2018-12-derbyshire-street.csv"
     result = cli("import", "police", str(good), "--json")
     summary = json.loads(result.stdout)
-    assert set(summary) >= {"files", "rows_read", "imported", "updated", "duplicates",
-                            "conflicts", "rejected", "errors"}
+    assert set(summary) >= {
+        "files",
+        "rows_read",
+        "imported",
+        "updated",
+        "duplicates",
+        "conflicts",
+        "rejected",
+        "errors",
+    }
     assert summary["imported"] == read_street(good).rows
     assert len(summary["conflicts"]) == 31
 

@@ -18,7 +18,9 @@ def alembic_config(settings: Settings) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # ConfigParser treats % as interpolation: escape it (URLs may carry %-encoded options).
-    config.set_main_option("sqlalchemy.url", normalise_url(settings.database_url).replace("%", "%%"))
+    config.set_main_option(
+        "sqlalchemy.url", normalise_url(settings.database_url).replace("%", "%%")
+    )
     return config
 
 

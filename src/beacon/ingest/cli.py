@@ -58,8 +58,17 @@ def import_police(
 def _print_report(report: ImportReport) -> None:
     console = Console()
     table = Table(title="data.police.uk import")
-    for heading in ("file", "kind", "rows", "imported", "updated", "duplicates", "conflicts",
-                    "rejected", "no location"):
+    for heading in (
+        "file",
+        "kind",
+        "rows",
+        "imported",
+        "updated",
+        "duplicates",
+        "conflicts",
+        "rejected",
+        "no location",
+    ):
         table.add_column(heading, justify="left" if heading in ("file", "kind") else "right")
     for f in report.files:
         table.add_row(
@@ -83,7 +92,8 @@ def _print_report(report: ImportReport) -> None:
         console.print(f"... and {len(summary['errors']) - shown} more (use --json for all)")
     for conflict in summary["conflicts"][:shown]:
         console.print(
-            f"[yellow]conflict[/yellow] {conflict['file']}:{conflict['line']}: {conflict['reason']}",
+            f"[yellow]conflict[/yellow] {conflict['file']}:{conflict['line']}: "
+            f"{conflict['reason']}",
             highlight=False,
         )
     if len(summary["conflicts"]) > shown:

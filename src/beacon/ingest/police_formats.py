@@ -110,9 +110,7 @@ def _coordinates(lon_text: str, lat_text: str) -> tuple[float | None, float | No
         lon = float(lon_text)
         lat = float(lat_text)
     except ValueError:
-        raise RowError(
-            f"coordinates ({lon_text!r}, {lat_text!r}) are not numbers"
-        ) from None
+        raise RowError(f"coordinates ({lon_text!r}, {lat_text!r}) are not numbers") from None
     if not (LON_MIN <= lon <= LON_MAX and LAT_MIN <= lat <= LAT_MAX) or math.isnan(lon + lat):
         raise RowError(f"coordinates ({lon}, {lat}) are outside the United Kingdom")
     return lon, lat
@@ -335,8 +333,20 @@ def street_parser(
         if len(row) != width:
             _check_length(row, width)
         fields = row if in_order else [row[i] for i in order]
-        (crime_id, month, reported_by, falls_within, lon, lat, location, lsoa, lsoa_name,
-         crime_type, outcome, context) = fields
+        (
+            crime_id,
+            month,
+            reported_by,
+            falls_within,
+            lon,
+            lat,
+            location,
+            lsoa,
+            lsoa_name,
+            crime_type,
+            outcome,
+            context,
+        ) = fields
         if crime_type not in crime_types:
             raise RowError(
                 f"Crime type {crime_type!r} is not one of the 14 data.police.uk categories"
@@ -381,8 +391,18 @@ def outcomes_parser(
 
     def parse(row: list[str]) -> tuple[bytes, tuple[Any, ...]]:
         _check_length(row, width)
-        (crime_id, month, reported_by, falls_within, lon, lat, location, lsoa, lsoa_name,
-         outcome_type) = (row[i] for i in order)
+        (
+            crime_id,
+            month,
+            reported_by,
+            falls_within,
+            lon,
+            lat,
+            location,
+            lsoa,
+            lsoa_name,
+            outcome_type,
+        ) = (row[i] for i in order)
         if not crime_id_ok(crime_id):
             raise RowError(f"Crime ID {crime_id!r} is not a 64-character hexadecimal id")
         month_v = caches.month(month)
@@ -423,10 +443,23 @@ def stop_and_search_parser(
 
     def parse(row: list[str]) -> tuple[bytes, tuple[Any, ...]]:
         _check_length(row, width)
-        (search_type, date_text, part_of_op, op_name, lat, lon, gender, age, self_eth,
-         officer_eth, legislation, obj, outcome, linked, removal) = (
-            row[i].strip() if i is not None else "" for i in positions
-        )
+        (
+            search_type,
+            date_text,
+            part_of_op,
+            op_name,
+            lat,
+            lon,
+            gender,
+            age,
+            self_eth,
+            officer_eth,
+            legislation,
+            obj,
+            outcome,
+            linked,
+            removal,
+        ) = (row[i].strip() if i is not None else "" for i in positions)
         if search_type not in SEARCH_TYPES:
             raise RowError(
                 f"Type {search_type!r} is not one of: " + ", ".join(sorted(SEARCH_TYPES))
@@ -444,7 +477,11 @@ def stop_and_search_parser(
         longitude, latitude = _coordinates(lon, lat)
         month_v = caches.month(f"{occurred.year:04d}-{occurred.month:02d}", "Date")
         key = digest(
-            "X" + _SEP + force + _SEP + _SEP.join(row[i] if i is not None else "" for i in positions)
+            "X"
+            + _SEP
+            + force
+            + _SEP
+            + _SEP.join(row[i] if i is not None else "" for i in positions)
         )
         return key, (
             force,

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, update
+from sqlalchemy import Connection, Engine, Table, insert, update
 
 from beacon.ingest.forces import force_from_file_name, resolve_force_name
 from beacon.ingest.models import ImportRun
@@ -46,7 +46,14 @@ from beacon.ingest.police_formats import (
 from beacon.progress import open_text_with_progress
 
 # Rows compared to say what differs when a street row repeats a Crime ID.
-_COMPARED = ("location", "longitude", "latitude", "lsoa_code", "crime_type", "last_outcome_category")
+_COMPARED = (
+    "location",
+    "longitude",
+    "latitude",
+    "lsoa_code",
+    "crime_type",
+    "last_outcome_category",
+)
 _LOOKUP_CHUNK = 500  # keys per IN (...) lookup; well under SQLite's variable limit
 # Keys remembered per generation to number repeats without a database lookup (~100 bytes each).
 _RECENT_KEYS = 250_000
@@ -296,25 +303,31 @@ class _Loader:
         table = fmt.table
         all_columns = [*self.columns, "first_import_id", "last_import_id"]
         self.insert_sql = (
-            f"INSERT INTO {table} ({', '.join(all_columns)}) "  # noqa: S608 - our own names
+            f"INSERT INTO {table} ({', '.join(all_columns)}) "
             f"VALUES ({', '.join(p for _ in self.columns)}, {run_id}, {run_id})"
         )
         self.copy_sql = f"COPY {table} ({', '.join(all_columns)}) FROM STDIN"
-        self.lookup_columns = ["id", "record_key", "occurrence", "last_import_id", "source_line",
-                               *self.content]
+        self.lookup_columns = [
+            "id",
+            "record_key",
+            "occurrence",
+            "last_import_id",
+            "source_line",
+            *self.content,
+        ]
         self.lookup_sql = (
-            f"SELECT {', '.join(self.lookup_columns)} FROM {table} "  # noqa: S608
+            f"SELECT {', '.join(self.lookup_columns)} FROM {table} "
             "WHERE record_key IN ({})"
         )
         self.param = p
         updatable = fmt.updatable
         self.update_sql = (
-            f"UPDATE {table} SET "  # noqa: S608
+            f"UPDATE {table} SET "
             + "".join(f"{name} = {p}, " for name in updatable)
             + f"last_import_id = {run_id}, source_line = {p} WHERE id = {p}"
         )
         self.touch_sql = (
-            f"UPDATE {table} SET last_import_id = {run_id}, source_line = {p} "  # noqa: S608
+            f"UPDATE {table} SET last_import_id = {run_id}, source_line = {p} "
             f"WHERE id = {p}"
         )
         index = {name: i + 2 for i, name in enumerate(self.content)}
@@ -456,7 +469,7 @@ class _Loader:
 
 
 def _start_run(connection: Connection, fmt: PoliceFormat, path: Path) -> int:
-    table = ImportRun.__table__
+    table: Table = ImportRun.__table__  # type: ignore[assignment]
     result = connection.execute(
         insert(table)
         .values(kind=f"police-{fmt.kind}", source_name=path.name, sha256="", rows_read=0)
@@ -466,9 +479,13 @@ def _start_run(connection: Connection, fmt: PoliceFormat, path: Path) -> int:
 
 
 def _finish_run(connection: Connection, run_id: int, summary: FileSummary) -> None:
-    table = ImportRun.__table__
-    details = {"no_location": summary.no_location, "no_lsoa": summary.no_lsoa,
-               "errors": summary.errors[:100], "conflicts": summary.conflicts[:100]}
+    table: Table = ImportRun.__table__  # type: ignore[assignment]
+    details = {
+        "no_location": summary.no_location,
+        "no_lsoa": summary.no_lsoa,
+        "errors": summary.errors[:100],
+        "conflicts": summary.conflicts[:100],
+    }
     connection.execute(
         update(table)
         .where(table.c.id == run_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -72,7 +73,9 @@ def parse_month(text: str) -> dt.date:
 
 def loaded_forces(session: Session) -> list[str]:
     return list(
-        session.scalars(select(StreetCrime.falls_within).distinct().order_by(StreetCrime.falls_within))
+        session.scalars(
+            select(StreetCrime.falls_within).distinct().order_by(StreetCrime.falls_within)
+        )
     )
 
 
@@ -119,8 +122,8 @@ def count_crimes(
         column = table.c.lsoa_code
     statement = select(column, count).where(*conditions).group_by(column)
     if by == "lsoa":
-        statement = select(column, func.max(table.c.lsoa_name), count).where(*conditions).group_by(
-            column
+        statement = (
+            select(column, func.max(table.c.lsoa_name), count).where(*conditions).group_by(column)
         )
     grouped = session.execute(statement).all()
     total = sum(row[-1] for row in grouped)
@@ -139,7 +142,7 @@ def count_crimes(
 
 
 def _by_parent(
-    session: Session, by: str, filters: dict[str, Any], total: int, grouped: list[Any]
+    session: Session, by: str, filters: dict[str, Any], total: int, grouped: Sequence[Any]
 ) -> CrimeCounts:
     places = lsoa_hierarchy(session)
     if not places:

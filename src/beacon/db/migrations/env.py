@@ -13,7 +13,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine():
     connection = config.attributes.get("connection")
     if connection is not None:
         return connection
@@ -31,7 +31,7 @@ def run_migrations_online() -> None:
         _run(target)
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

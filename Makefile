@@ -1,0 +1,72 @@
+# Beacon: two commands on a fresh machine.
+#   make run   - set everything up, load the demo data and serve http://127.0.0.1:8000
+#   make test  - set up what the tests need (browser included) and run every test
+# BEACON_HOST / BEACON_PORT change where `make run` listens; BEACON_DATABASE_URL the database.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+INSTALLED := $(VENV)/.installed
+ASSETS := src/beacon/web/static/vendor/.built
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: install run serve demo test test-deps bench lint format assets clean
+
+install: $(INSTALLED) $(ASSETS)
+
+# Exact versions (with hashes) from requirements.lock; regenerate with `make lock`.
+$(INSTALLED): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+# Front-end packages come from the npm registry at build time (package-lock.json pins them).
+$(ASSETS): package.json package-lock.json scripts/build_assets.py
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(PYTHON) scripts/build_assets.py
+	touch $@
+
+assets: $(ASSETS)
+
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra demo --extra dev --python-version 3.11 \
+		--generate-hashes -o requirements.lock
+
+run: install
+	$(BIN)/beacon db upgrade
+	$(BIN)/beacon demo load
+	$(BIN)/beacon serve
+
+serve: install
+	$(BIN)/beacon serve
+
+demo: install
+	$(BIN)/beacon demo load
+
+# The browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+test-deps:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing Debian chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+test: install test-deps
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format src tests benchmarks scripts
+	$(BIN)/ruff check --fix src tests benchmarks scripts
+
+clean:
+	rm -rf $(VENV) node_modules src/beacon/web/static/vendor .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,76 @@
+"""The web application: ``create_app(settings)`` builds it; ``beacon serve`` runs it.
+
+JSON API routers are mounted under ``/api`` (OpenAPI at ``/api/openapi.json``, Swagger UI at
+``/api/docs``); HTML pages at ``/``; static files at ``/static``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from anyio import to_thread
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from beacon import __version__
+from beacon.config import Settings, get_settings
+from beacon.runtime import Runtime, open_runtime
+from beacon.web import docs, health, pages, views
+from beacon.web.assets import STATIC_DIR, STATIC_PREFIX, StaticAssets
+from beacon.web.errors import API_PREFIX, install_error_handlers
+from beacon.web.security import SecurityHeadersMiddleware
+
+OPENAPI_URL = f"{API_PREFIX}/openapi.json"
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build Beacon's web app.
+
+    Without ``runtime`` the app opens one from ``settings`` (migrating the database) when it
+    starts and closes it when it stops. A ``runtime`` passed in is used as is and left open:
+    its owner closes it.
+    """
+    if runtime is not None:
+        settings = runtime.settings
+    resolved: Settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if runtime is not None:
+            app.state.runtime = runtime
+            yield
+            return
+        opened = await to_thread.run_sync(open_runtime, resolved)
+        app.state.runtime = opened
+        try:
+            yield
+        finally:
+            opened.close()
+
+    app = FastAPI(
+        title="Beacon",
+        version=__version__,
+        summary="Community intelligence and strategic assessment for Community Safety "
+        "Partnerships.",
+        lifespan=lifespan,
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
+    app.state.settings = resolved
+    if runtime is not None:
+        app.state.runtime = runtime
+    app.state.assets = StaticAssets(STATIC_DIR)
+    app.state.assets.check_vendor()
+
+    app.add_middleware(SecurityHeadersMiddleware)
+    install_error_handlers(app)
+
+    app.include_router(health.router)
+    app.include_router(views.router, prefix=API_PREFIX)
+    app.include_router(docs.router, prefix=API_PREFIX)
+    app.include_router(pages.router)
+    app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,1 @@
+"""Demo data a fresh machine can get: real public data shipped inside PyPI packages."""

@@ -1,0 +1,45 @@
+"""``beacon demo load``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from beacon.cli_support import fail, print_json
+from beacon.demo.sources import DemoDataMissing
+from beacon.runtime import open_runtime
+
+demo_app = typer.Typer(help="Demo data from PyPI packages (West Yorkshire).", no_args_is_help=True)
+
+
+def register(app: typer.Typer, import_app: typer.Typer | None = None) -> None:
+    app.add_typer(demo_app, name="demo")
+
+
+@demo_app.command("load")
+def demo_load(
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was loaded as JSON.")] = False,
+) -> None:
+    """Load West Yorkshire's LSOAs, districts, LSOA boundaries and street crime for July 2016,
+    2017 and 2018 (real data.police.uk files shipped in the crime-sim-toolkit package)."""
+    from beacon.demo.load import load_demo
+
+    runtime = open_runtime()
+    try:
+        report = load_demo(runtime, say=lambda m: typer.echo(f"demo: {m}", err=True))
+    except DemoDataMissing as exc:
+        fail(str(exc))
+    finally:
+        runtime.close()
+    if as_json:
+        print_json(report.to_dict())
+        return
+    police = report.police
+    if police:
+        typer.echo(
+            f"demo: {police['imported']} street rows imported, {police['duplicates']} already "
+            f"there, {police['rejected']} rejected"
+        )
+    for name in report.skipped:
+        typer.echo(f"demo: {name} already loaded")

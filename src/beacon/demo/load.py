@@ -1,0 +1,169 @@
+"""Load the demo: West Yorkshire's geography and three months of its street crime.
+
+Everything goes through Beacon's own importers (areas, boundaries, police CSVs), so the demo
+shows exactly what a partnership loading its own files would see. Loading twice is safe:
+files already imported (same SHA-256) are skipped, and the importers are idempotent anyway.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from beacon.demo.sources import DemoSources, find_sources
+from beacon.geography.service import AreaRow, import_boundaries, upsert_areas
+from beacon.ingest.forces import FORCES
+from beacon.ingest.models import ImportRun
+from beacon.ingest.police_import import import_police_files
+from beacon.runtime import Runtime
+
+DEMO_FORCE = "West Yorkshire"  # as named in crime-sim-toolkit's LSOA table
+DEMO_FORCE_ID = "west-yorkshire"
+# crime-sim-toolkit's table uses 2011 census geography (LSOA 2011 and the districts of then).
+DEMO_VINTAGE = "2011"
+
+
+@dataclass
+class DemoReport:
+    areas: dict[str, Any] = field(default_factory=dict)
+    boundaries: dict[str, Any] = field(default_factory=dict)
+    police: dict[str, Any] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "areas": self.areas,
+            "boundaries": self.boundaries,
+            "police": self.police,
+            "skipped": self.skipped,
+        }
+
+
+def load_demo(
+    runtime: Runtime,
+    *,
+    sources: DemoSources | None = None,
+    say: Callable[[str], None] = lambda _message: None,
+) -> DemoReport:
+    sources = sources or find_sources()
+    report = DemoReport()
+
+    say("areas: West Yorkshire LSOAs, districts and force area")
+    rows, lsoa_codes = _west_yorkshire_areas(sources.force_lsoa_csv)
+    with runtime.sessions() as session, session.begin():
+        counts = upsert_areas(session, rows, source=sources.force_lsoa_csv.name)
+    report.areas = {"lsoas": len(lsoa_codes), **_as_dict(counts)}
+
+    if _already_imported(runtime, "boundaries", sources.lsoa_boundaries):
+        report.skipped.append(sources.lsoa_boundaries.name)
+    else:
+        say(f"boundaries: {len(lsoa_codes)} LSOA polygons")
+        with tempfile.TemporaryDirectory() as folder:
+            subset = Path(folder) / "west-yorkshire-lsoa11.geojson"
+            _write_boundary_subset(sources.lsoa_boundaries, lsoa_codes, subset)
+            with runtime.sessions() as session:
+                summary = import_boundaries(
+                    session, subset, level="lsoa", source_name=sources.lsoa_boundaries.name
+                )
+        report.boundaries = summary.to_dict()
+        _mark_imported(runtime, "boundaries", sources.lsoa_boundaries)
+
+    to_import = [p for p in sources.street_csvs if not _already_imported(runtime, "police", p)]
+    report.skipped.extend(p.name for p in sources.street_csvs if p not in to_import)
+    if to_import:
+        say(f"street crime: {', '.join(p.name for p in to_import)}")
+        police = import_police_files(
+            runtime.engine, to_import, batch_rows=runtime.settings.import_batch_rows
+        )
+        report.police = police.to_dict()
+        report.police.pop("errors", None)
+        report.police["conflicts"] = len(report.police["conflicts"])
+    return report
+
+
+def _west_yorkshire_areas(path: Path) -> tuple[list[AreaRow], set[str]]:
+    force_name = FORCES[DEMO_FORCE_ID]
+    rows: list[AreaRow] = [AreaRow("force", DEMO_FORCE_ID, DEMO_VINTAGE, force_name)]
+    districts: dict[str, str] = {}
+    lsoas: set[str] = set()
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        for record in csv.DictReader(handle):
+            if record["Police_force"] != DEMO_FORCE:
+                continue
+            district = record["Local authority code"]
+            districts[district] = record["Local authority name"]
+            lsoas.add(record["LSOA Code"])
+            rows.append(
+                AreaRow(
+                    "lsoa",
+                    record["LSOA Code"],
+                    DEMO_VINTAGE,
+                    record["LSOA Name"],
+                    parent_level="district",
+                    parent_code=district,
+                    parent_vintage=DEMO_VINTAGE,
+                )
+            )
+    if not lsoas:
+        raise RuntimeError(f"no {DEMO_FORCE} rows in {path}: the package's table has changed")
+    district_rows = [
+        AreaRow(
+            "district",
+            code,
+            DEMO_VINTAGE,
+            name,
+            parent_level="force",
+            parent_code=DEMO_FORCE_ID,
+            parent_vintage=DEMO_VINTAGE,
+        )
+        for code, name in sorted(districts.items())
+    ]
+    return [rows[0], *district_rows, *rows[1:]], lsoas
+
+
+def _write_boundary_subset(source: Path, codes: set[str], out: Path) -> None:
+    with open(source, encoding="utf-8") as handle:
+        collection = json.load(handle)
+    features = [f for f in collection["features"] if f["properties"].get("LSOA11CD") in codes]
+    collection["features"] = features
+    out.write_text(json.dumps(collection), encoding="utf-8")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _already_imported(runtime: Runtime, what: str, path: Path) -> bool:
+    kinds = ("demo-boundaries",) if what == "boundaries" else ("police-street",)
+    with runtime.sessions() as session:
+        found = session.scalar(
+            select(ImportRun.id).where(ImportRun.sha256 == _sha256(path), ImportRun.kind.in_(kinds))
+        )
+    return found is not None
+
+
+def _mark_imported(runtime: Runtime, what: str, path: Path) -> None:
+    with runtime.sessions() as session, session.begin():
+        session.add(ImportRun(kind=f"demo-{what}", source_name=path.name, sha256=_sha256(path)))
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if hasattr(value, "to_dict"):
+        return dict(value.to_dict())
+    if hasattr(value, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(value)
+    return {"result": str(value)}

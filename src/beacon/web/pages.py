@@ -1,0 +1,23 @@
+"""The web domain's HTML pages (mounted at ``/``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from beacon.ingest.overview import loaded_overview
+from beacon.web.deps import get_session
+from beacon.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse, name="home")
+def home(request: Request, session: Session = Depends(get_session)) -> HTMLResponse:
+    """What is loaded; the same data as JSON is at ``/api/overview``."""
+    return render(
+        request,
+        "home.html",
+        {"overview": loaded_overview(session), "nav": "home", "json_url": "/api/overview"},
+    )

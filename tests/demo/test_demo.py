@@ -1,0 +1,55 @@
+"""The demo loads real data shipped in PyPI packages through Beacon's own importers."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from beacon.demo.load import load_demo
+from beacon.demo.sources import find_sources
+from beacon.geography.models import Area, AreaBoundary
+from beacon.geography.service import locate
+from beacon.ingest.models import StreetCrime
+from beacon.ingest.stats import count_crimes
+from beacon.runtime import Runtime
+
+
+def test_demo_loads_west_yorkshire_and_is_safe_to_run_twice(runtime: Runtime) -> None:
+    sources = find_sources()
+    expected_rows = 0
+    by_month: Counter[str] = Counter()
+    for path in sources.street_csvs:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            for row in csv.DictReader(handle):
+                expected_rows += 1
+                by_month[row["Month"]] += 1
+    with open(sources.force_lsoa_csv, newline="", encoding="utf-8-sig") as handle:
+        lsoas = {
+            r["LSOA Code"] for r in csv.DictReader(handle) if r["Police_force"] == "West Yorkshire"
+        }
+
+    first = load_demo(runtime)
+    assert first.police["imported"] == expected_rows
+    assert first.police["rejected"] == 0
+
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(StreetCrime)) == expected_rows
+        assert session.scalar(
+            select(func.count()).select_from(Area).where(Area.level == "lsoa")
+        ) == len(lsoas)
+        assert session.scalar(select(func.count()).select_from(AreaBoundary)) == len(lsoas)
+        months = count_crimes(session, by="month", force="west-yorkshire")
+        assert {r.key: r.count for r in months.rows} == dict(by_month)
+        districts = count_crimes(session, by="district")
+        assert {r.name for r in districts.rows} >= {"Leeds", "Bradford", "Wakefield"}
+        # A point in Leeds city centre falls in a Leeds LSOA.
+        found = locate(session, 53.7997, -1.5492)
+        assert found.lsoa is not None and found.lsoa.name.startswith("Leeds")
+
+    second = load_demo(runtime)
+    assert second.police == {}
+    assert len(second.skipped) == len(sources.street_csvs) + 1
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(StreetCrime)) == expected_rows

@@ -1,0 +1,191 @@
+"""The home page in a real browser: `beacon serve` on a free port, Debian's Chromium driven by
+Playwright. Skipped only on a developer machine without /usr/bin/chromium; in CI it must run."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy.orm import Session
+
+from beacon.config import Settings
+from beacon.runtime import open_runtime
+from beacon.web.assets import GOVUK_CSS, STATIC_DIR
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.browser
+
+
+def _require(condition: bool, reason: str) -> None:
+    if condition:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must run the browser test)")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _beacon_command() -> list[str]:
+    script = Path(sys.executable).with_name("beacon")
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c", "from beacon.cli import app; app(prog_name='beacon')"]
+
+
+@pytest.fixture
+def server(
+    tmp_path: Path, sample_loader: Callable[[Session], Any]
+) -> Iterator[tuple[str, Any, Path]]:
+    """`beacon serve` on a temporary SQLite database holding the sample rows."""
+    database_url = f"sqlite:///{tmp_path / 'browser.db'}"
+    runtime = open_runtime(Settings(environment="test", database_url=database_url))
+    try:
+        with runtime.sessions() as session:
+            loaded = sample_loader(session)
+    finally:
+        runtime.close()
+    port = _free_port()
+    log = tmp_path / "server.log"
+    env = {
+        **os.environ,
+        "BEACON_DATABASE_URL": database_url,
+        "BEACON_ENVIRONMENT": "test",
+        "BEACON_HOST": "127.0.0.1",
+    }
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [*_beacon_command(), "serve", "--port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except (urllib.error.URLError, ConnectionError):
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"beacon serve did not start:\n{log.read_text()}")
+                time.sleep(0.1)
+            yield base, loaded, log
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def test_home_page_in_chromium(server: tuple[str, Any, Path], tmp_path: Path) -> None:
+    _require(CHROMIUM.exists(), f"{CHROMIUM} not installed (apt-get install chromium)")
+    _require(
+        (STATIC_DIR / GOVUK_CSS).is_file(),
+        "vendor assets not built (npm ci --ignore-scripts && npm run build)",
+    )
+    from playwright.sync_api import sync_playwright
+
+    base, loaded, log = server
+    origin = urlsplit(base).netloc
+    requests: list[str] = []
+    responses: dict[str, int] = {}
+    console_errors: list[str] = []
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("request", lambda request: requests.append(request.url))
+            page.on("response", lambda response: responses.update({response.url: response.status}))
+            page.on(
+                "console",
+                lambda message: (
+                    console_errors.append(message.text) if message.type == "error" else None
+                ),
+            )
+            page.on("pageerror", lambda error: console_errors.append(str(error)))
+            page.goto(f"{base}/", wait_until="networkidle")
+
+            assert page.title() == "Overview – Beacon"
+            assert page.locator("h1").inner_text() == "What is loaded"
+            forces_table = page.locator("#forces-table")
+            assert forces_table.is_visible()
+            for force in {row.falls_within for row in loaded.street}:
+                assert forces_table.get_by_role("rowheader", name=force).is_visible()
+            crimes = sum(1 for row in loaded.street if row.crime_type != "Anti-social behaviour")
+            stats = page.locator(".beacon-stats")
+            assert stats.get_by_text(f"{crimes:,}", exact=True).is_visible()
+            imports = page.locator("#imports-table tbody tr")
+            assert imports.count() == 10
+
+            # The stylesheets loaded and applied: GOV.UK Frontend's table rules and Beacon's
+            # header colour and system font (not the browser's defaults, not GDS Transport).
+            css = [url for url in responses if url.split("?")[0].endswith(".css")]
+            assert {urlsplit(url).path for url in css} >= {
+                "/static/beacon.css",
+                "/static/vendor/govuk-frontend.min.css",
+            }
+            assert all(responses[url] == 200 for url in css)
+            header_bg = page.eval_on_selector(
+                ".beacon-header", "el => getComputedStyle(el).backgroundColor"
+            )
+            assert header_bg == "rgb(18, 38, 63)"
+            font = page.eval_on_selector("h1", "el => getComputedStyle(el).fontFamily")
+            assert font.startswith("system-ui") and "GDS Transport" not in font
+            caption_weight = page.eval_on_selector(
+                "#forces-caption", "el => getComputedStyle(el).fontWeight"
+            )
+            assert caption_weight == "700"
+
+            # Keyboard users: the skip link is the first thing focused, and it shows.
+            page.keyboard.press("Tab")
+            focused = page.evaluate("document.activeElement.textContent.trim()")
+            assert focused == "Skip to main content"
+            assert page.eval_on_selector(
+                ".beacon-skip-link", "el => el.getBoundingClientRect().left >= 0"
+            )
+
+            page.screenshot(path=str(tmp_path / "home.png"), full_page=True)
+        finally:
+            browser.close()
+
+    assert (tmp_path / "home.png").stat().st_size > 10_000
+    others = [url for url in requests if urlsplit(url).netloc != origin]
+    assert others == [], f"requests to other hosts: {others}"
+    assert console_errors == [], console_errors  # e.g. a Content-Security-Policy violation
+    # access_log=False: the server logged no request lines (which carry client addresses).
+    server_log = log.read_text()
+    assert '"GET /' not in server_log, server_log
