@@ -16,12 +16,11 @@ identical published rows are both kept, and re-importing the file matches them o
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from hashlib import blake2b
-from typing import Any
+from typing import Any, NoReturn
 
 CRIME_TYPES: frozenset[str] = frozenset(
     {
@@ -52,7 +51,7 @@ LAT_MIN, LAT_MAX = 49.0, 61.5
 LON_MIN, LON_MAX = -11.0, 3.0
 
 _LSOA = re.compile(r"^[EW]0[12]\d{6}$")
-_CRIME_ID = re.compile(r"^[0-9a-f]{64}$")
+_CRIME_ID = re.compile(r"^[0-9a-fA-F]{64}$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _SEP = "\x1f"
 
@@ -111,9 +110,15 @@ def _coordinates(lon_text: str, lat_text: str) -> tuple[float | None, float | No
         lat = float(lat_text)
     except ValueError:
         raise RowError(f"coordinates ({lon_text!r}, {lat_text!r}) are not numbers") from None
-    if not (LON_MIN <= lon <= LON_MAX and LAT_MIN <= lat <= LAT_MAX) or math.isnan(lon + lat):
+    if not (LON_MIN <= lon <= LON_MAX and LAT_MIN <= lat <= LAT_MAX):
         raise RowError(f"coordinates ({lon}, {lat}) are outside the United Kingdom")
     return lon, lat
+
+
+def _reject_coordinates(lon_text: str, lat_text: str) -> NoReturn:
+    """Raise the RowError that says what is wrong with these coordinates."""
+    _coordinates(lon_text, lat_text)
+    raise RowError(f"coordinates ({lon_text!r}, {lat_text!r}) are not valid")
 
 
 def _bool(text: str, field: str) -> bool | None:
@@ -307,8 +312,17 @@ def describe_header_mismatch(header: Sequence[str]) -> str:
     )
 
 
-# A row parser takes the CSV fields and returns (key, staging values) or raises RowError.
-RowParser = Callable[[list[str]], tuple[bytes, tuple[Any, ...]]]
+# A row parser takes the CSV fields and the line number and returns the staging record
+# (record_key, occurrence, *values, line), or raises RowError.
+RowParser = Callable[[list[str], int], tuple[Any, ...]]
+# Numbers repeats of a key within the file (see police_import._RecentKeys).
+NextOccurrence = Callable[[bytes], int]
+
+
+class _NoCache:
+    """Stands in for the recent-keys cache when a parser is given a plain function."""
+
+    young: dict[bytes, int] = {}  # noqa: RUF012 - always empty: never written through
 
 
 def _check_length(row: list[str], expected: int) -> None:
@@ -317,79 +331,101 @@ def _check_length(row: list[str], expected: int) -> None:
 
 
 def street_parser(
-    header: Sequence[str], month_value: Callable[[dt.date], Any]
-) -> tuple[RowParser, _Caches]:
+    header: Sequence[str], month_value: Callable[[dt.date], Any], next_occurrence: NextOccurrence
+) -> RowParser:
     caches = _Caches(month_value)
     index = {name.strip(): i for i, name in enumerate(header)}
     order = [index[name] for name in STREET.header]
     width = len(header)
     in_order = order == list(range(12)) and width == 12
-    month_of = caches.month
-    lsoa_of = caches.lsoa
+    # Month text -> (stored value, key prefix), filled on first sight of each month.
+    months: dict[str, tuple[Any, bytes]] = {}
+    lsoas = caches.lsoas
     crime_types = CRIME_TYPES
-    crime_id_ok = _CRIME_ID.match
+    fromhex = bytes.fromhex
+    young: dict[bytes, int] = getattr(next_occurrence, "__self__", _NoCache).young
+    young_get = young.get
 
-    def parse(row: list[str]) -> tuple[bytes, tuple[Any, ...]]:
+    def parse(row: list[str], line: int) -> tuple[Any, ...]:
         if len(row) != width:
             _check_length(row, width)
         fields = row if in_order else [row[i] for i in order]
-        (
-            crime_id,
-            month,
-            reported_by,
-            falls_within,
-            lon,
-            lat,
-            location,
-            lsoa,
-            lsoa_name,
-            crime_type,
-            outcome,
-            context,
-        ) = fields
+        (crime_id, month, reported_by, falls_within, lon, lat, location, lsoa, lsoa_name,
+         crime_type, outcome, context) = fields  # fmt: skip
         if crime_type not in crime_types:
             raise RowError(
                 f"Crime type {crime_type!r} is not one of the 14 data.police.uk categories"
             )
-        month_v = month_of(month)
+        known = months.get(month)
+        if known is None:
+            known = months[month] = (caches.month(month), f"S{month}".encode())
         if not reported_by or not falls_within:
             raise RowError("'Reported by' and 'Falls within' must name a force")
-        longitude, latitude = _coordinates(lon, lat) if (lon or lat) else (None, None)
-        lsoa_code = lsoa_of(lsoa) if lsoa else None
+        longitude: float | None = None
+        latitude: float | None = None
+        if lon and lat:
+            try:
+                longitude = float(lon)
+                latitude = float(lat)
+            except ValueError:
+                _reject_coordinates(lon, lat)
+            # Written so NaN fails too (every comparison with NaN is false).
+            if not (LON_MIN <= longitude <= LON_MAX and LAT_MIN <= latitude <= LAT_MAX):
+                _reject_coordinates(lon, lat)
+        elif lon or lat:
+            _reject_coordinates(lon, lat)
+        if lsoa and lsoa not in lsoas:
+            caches.lsoa(lsoa)
         if crime_id:
-            if not crime_id_ok(crime_id):
-                raise RowError(f"Crime ID {crime_id!r} is not a 64-character hexadecimal id")
-            key = blake2b(f"S{_SEP}{month}{_SEP}{crime_id}".encode(), digest_size=16).digest()
+            # Crime IDs are SHA-256 digests: 8 of their bytes after the month make the key
+            # (fromhex also rejects anything that is not hexadecimal).
+            try:
+                if len(crime_id) != 64:
+                    raise ValueError
+                key = known[1] + fromhex(crime_id[:16])
+            except ValueError:
+                raise RowError(
+                    f"Crime ID {crime_id!r} is not a 64-character hexadecimal id"
+                ) from None
         else:
             key = blake2b(("A" + _SEP + _SEP.join(fields)).encode(), digest_size=16).digest()
-        return key, (
+        # The common case of next_occurrence, inlined: a key this file has just seen.
+        seen = young_get(key)
+        if seen is None:
+            seen = next_occurrence(key)
+        else:
+            young[key] = seen + 1
+        return (
+            key,
+            seen,
             crime_id or None,
-            month_v,
+            known[0],
             reported_by,
             falls_within,
             longitude,
             latitude,
             location,
-            lsoa_code,
+            lsoa or None,
             lsoa_name or None,
             crime_type,
             outcome or None,
             context or None,
+            line,
         )
 
-    return parse, caches
+    return parse
 
 
 def outcomes_parser(
-    header: Sequence[str], month_value: Callable[[dt.date], Any]
-) -> tuple[RowParser, _Caches]:
+    header: Sequence[str], month_value: Callable[[dt.date], Any], next_occurrence: NextOccurrence
+) -> RowParser:
     caches = _Caches(month_value)
     index = {name.strip(): i for i, name in enumerate(header)}
     order = [index[name] for name in OUTCOMES.header]
     width = len(header)
     crime_id_ok = _CRIME_ID.match
 
-    def parse(row: list[str]) -> tuple[bytes, tuple[Any, ...]]:
+    def parse(row: list[str], line: int) -> tuple[Any, ...]:
         _check_length(row, width)
         (
             crime_id,
@@ -414,7 +450,9 @@ def outcomes_parser(
             raise RowError("Outcome type is longer than 120 characters")
         longitude, latitude = _coordinates(lon, lat)
         key = digest(f"O{_SEP}{crime_id}{_SEP}{month}{_SEP}{outcome_type}")
-        return key, (
+        return (
+            key,
+            next_occurrence(key),
             crime_id,
             month_v,
             reported_by,
@@ -425,9 +463,10 @@ def outcomes_parser(
             caches.lsoa(lsoa),
             lsoa_name or None,
             outcome_type,
+            line,
         )
 
-    return parse, caches
+    return parse
 
 
 def stop_and_search_parser(
@@ -435,13 +474,14 @@ def stop_and_search_parser(
     month_value: Callable[[dt.date], Any],
     force: str,
     datetime_value: Callable[[dt.datetime], Any],
-) -> tuple[RowParser, _Caches]:
+    next_occurrence: NextOccurrence,
+) -> RowParser:
     caches = _Caches(month_value)
     index = {name.strip(): i for i, name in enumerate(header)}
     width = len(header)
     positions = [index.get(name) for name in STOP_AND_SEARCH.header]
 
-    def parse(row: list[str]) -> tuple[bytes, tuple[Any, ...]]:
+    def parse(row: list[str], line: int) -> tuple[Any, ...]:
         _check_length(row, width)
         (
             search_type,
@@ -483,7 +523,9 @@ def stop_and_search_parser(
             + _SEP
             + _SEP.join(row[i] if i is not None else "" for i in positions)
         )
-        return key, (
+        return (
+            key,
+            next_occurrence(key),
             force,
             search_type,
             datetime_value(occurred.astimezone(dt.UTC)),
@@ -501,6 +543,7 @@ def stop_and_search_parser(
             outcome or None,
             _bool(linked, "Outcome linked to object of search"),
             _bool(removal, "Removal of more than just outer clothing"),
+            line,
         )
 
-    return parse, caches
+    return parse

@@ -23,7 +23,7 @@ import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from beacon.ingest.police_formats import (
     STREET,
     PoliceFormat,
     RowError,
+    RowParser,
     describe_header_mismatch,
     detect_format,
     outcomes_parser,
@@ -167,10 +168,10 @@ def _import_file(
             if fmt is None:
                 raise UnreadableFile(describe_header_mismatch(header))
             summary.kind = fmt.kind
-            parse = _parser_for(fmt, header, path, force, postgres)
             run_id = _start_run(connection, fmt, path)
             summary.import_run_id = run_id
             loader = _Loader(connection, fmt, run_id, summary)
+            parse = _parser_for(fmt, header, path, force, postgres, loader.recent.next_occurrence)
             _read_rows(reader, parse, loader, summary, batch_rows)
     except UnicodeDecodeError as exc:
         raise UnreadableFile(
@@ -184,8 +185,13 @@ def _import_file(
 
 
 def _parser_for(
-    fmt: PoliceFormat, header: Sequence[str], path: Path, force: str | None, postgres: bool
-) -> Callable[[list[str]], tuple[bytes, tuple[Any, ...]]]:
+    fmt: PoliceFormat,
+    header: Sequence[str],
+    path: Path,
+    force: str | None,
+    postgres: bool,
+    next_occurrence: Callable[[bytes], int],
+) -> RowParser:
     # SQLite stores dates as ISO text (what SQLAlchemy's Date reads back); psycopg takes objects.
     def month_value(day: dt.date) -> Any:
         return day if postgres else day.isoformat()
@@ -194,7 +200,7 @@ def _parser_for(
         return moment if postgres else moment.replace(tzinfo=None).isoformat(" ", "microseconds")
 
     if fmt is STREET:
-        return street_parser(header, month_value)[0]
+        return street_parser(header, month_value, next_occurrence)
     if fmt is STOP_AND_SEARCH:
         force_name = resolve_force_name(force) if force else force_from_file_name(path.name)
         if not force_name:
@@ -202,24 +208,29 @@ def _parser_for(
                 "stop-and-search files do not name their force: pass --force NAME, or keep "
                 "data.police.uk's file name (YYYY-MM-<force>-stop-and-search.csv)"
             )
-        return stop_and_search_parser(header, month_value, force_name, datetime_value)[0]
-    return outcomes_parser(header, month_value)[0]
+        return stop_and_search_parser(
+            header, month_value, force_name, datetime_value, next_occurrence
+        )
+    return outcomes_parser(header, month_value, next_occurrence)
 
 
 def _read_rows(
-    reader: Any,
-    parse: Callable[[list[str]], tuple[bytes, tuple[Any, ...]]],
-    loader: _Loader,
-    summary: FileSummary,
-    batch_rows: int,
+    reader: Any, parse: RowParser, loader: _Loader, summary: FileSummary, batch_rows: int
 ) -> None:
-    """Validate every row and hand batches to the loader (the hot loop: keep it lean)."""
+    # Measured: parsing in a second thread did not help (sqlite3 holds the GIL while binding
+    # parameters, so the threads took turns); see docs/PERFORMANCE.md.
+    for batch in _parse_batches(reader, parse, summary, batch_rows):
+        loader.load(batch)
+
+
+def _parse_batches(
+    reader: Any, parse: RowParser, summary: FileSummary, batch_rows: int
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Validate every row and yield batches of (record_key, occurrence, *values, line)."""
     file_name = summary.file
     errors = summary.errors
-    # A batch entry: (record_key, occurrence, *values, line).
     batch: list[tuple[Any, ...]] = []
     append = batch.append
-    recent = loader.recent
     rows_read = 0
     while True:
         try:
@@ -234,16 +245,16 @@ def _read_rows(
             continue  # blank line
         rows_read += 1
         try:
-            key, values = parse(row)
+            append(parse(row, reader.line_num))
         except RowError as exc:
             errors.append({"file": file_name, "line": reader.line_num, "reason": str(exc)})
             continue
-        append((key, recent.next_occurrence(key), *values, reader.line_num))
         if len(batch) >= batch_rows:
-            loader.load(batch)
-            batch.clear()
+            yield batch
+            batch = []
+            append = batch.append
     if batch:
-        loader.load(batch)
+        yield batch
     summary.rows_read = rows_read
     summary.rejected = len(errors)
 
@@ -251,14 +262,19 @@ def _read_rows(
 class _RecentKeys:
     """How many times each recently seen key occurred so far in this file, in bounded memory.
 
-    Two generations of at most ``size`` keys each: when the young one fills up it becomes the
-    old one and the previous old one is forgotten. A forgotten key that comes back is not a
-    mistake: its (key, 0) row is already stored, the fast insert fails, and the careful path
-    counts the occurrences from the database and tells this cache (``remember``).
+    Two generations of at most ``size`` keys each: when the young one fills up, its keys become
+    the old generation and the previous old keys are forgotten. A forgotten key that comes back
+    is not a mistake: its (key, 0) row is already stored, the fast insert fails, and the careful
+    path counts the occurrences from the database and tells this cache (``remember``).
+
+    Counts never exceed the truth (they start at the first sighting since the key entered the
+    cache, or at the database's count), so a number it hands out is either right or already
+    taken, which the fast insert detects.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
+        # The two dicts are never replaced, so parsers may hold them (see next_occurrence).
         self.young: dict[bytes, int] = {}
         self.old: dict[bytes, int] = {}
 
@@ -268,16 +284,19 @@ class _RecentKeys:
         if seen is None:
             seen = self.old.get(key, 0)
             if len(young) >= self.size:
-                self.old = young
-                self.young = young = {}
+                self._rotate()
         young[key] = seen + 1
         return seen
 
     def remember(self, key: bytes, count: int) -> None:
         if len(self.young) >= self.size:
-            self.old = self.young
-            self.young = {}
+            self._rotate()
         self.young[key] = count
+
+    def _rotate(self) -> None:
+        self.old.clear()
+        self.old.update(self.young)
+        self.young.clear()
 
 
 class _Loader:
@@ -316,8 +335,7 @@ class _Loader:
             *self.content,
         ]
         self.lookup_sql = (
-            f"SELECT {', '.join(self.lookup_columns)} FROM {table} "
-            "WHERE record_key IN ({})"
+            f"SELECT {', '.join(self.lookup_columns)} FROM {table} WHERE record_key IN ({{}})"
         )
         self.param = p
         updatable = fmt.updatable
@@ -327,8 +345,7 @@ class _Loader:
             + f"last_import_id = {run_id}, source_line = {p} WHERE id = {p}"
         )
         self.touch_sql = (
-            f"UPDATE {table} SET last_import_id = {run_id}, source_line = {p} "
-            f"WHERE id = {p}"
+            f"UPDATE {table} SET last_import_id = {run_id}, source_line = {p} WHERE id = {p}"
         )
         index = {name: i + 2 for i, name in enumerate(self.content)}
         self.value_at = index

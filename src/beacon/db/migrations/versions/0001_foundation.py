@@ -2,7 +2,7 @@
 
 Revision ID: 0001_foundation
 Revises:
-Create Date: 2026-11-24 03:51:28.769722
+Create Date: 2026-11-24 04:17:19.972023
 """
 
 from collections.abc import Sequence
@@ -79,32 +79,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_import_run_kind"), ["kind"], unique=False)
 
     op.create_table(
-        "postcode",
-        sa.Column("postcode", sa.String(length=8), nullable=False),
-        sa.Column("latitude", sa.Float(), nullable=True),
-        sa.Column("longitude", sa.Float(), nullable=True),
-        sa.Column("lsoa_code", sa.String(length=16), nullable=True),
-        sa.Column("ward_code", sa.String(length=16), nullable=True),
-        sa.Column("district_code", sa.String(length=16), nullable=True),
-        sa.Column("force_code", sa.String(length=16), nullable=True),
-        sa.Column("terminated", sa.String(length=6), nullable=True),
-        sa.Column("source", sa.String(length=300), nullable=True),
-        sa.PrimaryKeyConstraint("postcode", name=op.f("pk_postcode")),
-    )
-    op.create_table(
-        "area_boundary",
-        sa.Column("area_id", sa.Integer(), nullable=False),
-        sa.Column("geometry_wkb", sa.LargeBinary(), nullable=False),
-        sa.Column("min_lon", sa.Float(), nullable=False),
-        sa.Column("min_lat", sa.Float(), nullable=False),
-        sa.Column("max_lon", sa.Float(), nullable=False),
-        sa.Column("max_lat", sa.Float(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["area_id"], ["area.id"], name=op.f("fk_area_boundary_area_id_area"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("area_id", name=op.f("pk_area_boundary")),
-    )
-    op.create_table(
         "police_outcome",
         sa.Column("crime_id", sa.String(length=64), nullable=False),
         sa.Column("month", sa.Date(), nullable=False),
@@ -122,18 +96,6 @@ def upgrade() -> None:
         sa.Column("first_import_id", sa.Integer(), nullable=True),
         sa.Column("last_import_id", sa.Integer(), nullable=True),
         sa.Column("source_line", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["first_import_id"],
-            ["import_run.id"],
-            name=op.f("fk_police_outcome_first_import_id_import_run"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["last_import_id"],
-            ["import_run.id"],
-            name=op.f("fk_police_outcome_last_import_id_import_run"),
-            ondelete="SET NULL",
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_police_outcome")),
         sa.UniqueConstraint(
             "record_key", "occurrence", name=op.f("uq_police_outcome_record_key_occurrence")
@@ -170,18 +132,6 @@ def upgrade() -> None:
         sa.Column("first_import_id", sa.Integer(), nullable=True),
         sa.Column("last_import_id", sa.Integer(), nullable=True),
         sa.Column("source_line", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["first_import_id"],
-            ["import_run.id"],
-            name=op.f("fk_police_stop_search_first_import_id_import_run"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["last_import_id"],
-            ["import_run.id"],
-            name=op.f("fk_police_stop_search_last_import_id_import_run"),
-            ondelete="SET NULL",
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_police_stop_search")),
         sa.UniqueConstraint(
             "record_key", "occurrence", name=op.f("uq_police_stop_search_record_key_occurrence")
@@ -210,18 +160,6 @@ def upgrade() -> None:
         sa.Column("first_import_id", sa.Integer(), nullable=True),
         sa.Column("last_import_id", sa.Integer(), nullable=True),
         sa.Column("source_line", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["first_import_id"],
-            ["import_run.id"],
-            name=op.f("fk_police_street_crime_first_import_id_import_run"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["last_import_id"],
-            ["import_run.id"],
-            name=op.f("fk_police_street_crime_last_import_id_import_run"),
-            ondelete="SET NULL",
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_police_street_crime")),
         sa.UniqueConstraint(
             "record_key", "occurrence", name=op.f("uq_police_street_crime_record_key_occurrence")
@@ -234,11 +172,39 @@ def upgrade() -> None:
             unique=False,
         )
 
+    op.create_table(
+        "postcode",
+        sa.Column("postcode", sa.String(length=8), nullable=False),
+        sa.Column("latitude", sa.Float(), nullable=True),
+        sa.Column("longitude", sa.Float(), nullable=True),
+        sa.Column("lsoa_code", sa.String(length=16), nullable=True),
+        sa.Column("ward_code", sa.String(length=16), nullable=True),
+        sa.Column("district_code", sa.String(length=16), nullable=True),
+        sa.Column("force_code", sa.String(length=16), nullable=True),
+        sa.Column("terminated", sa.String(length=6), nullable=True),
+        sa.Column("source", sa.String(length=300), nullable=True),
+        sa.PrimaryKeyConstraint("postcode", name=op.f("pk_postcode")),
+    )
+    op.create_table(
+        "area_boundary",
+        sa.Column("area_id", sa.Integer(), nullable=False),
+        sa.Column("geometry_wkb", sa.LargeBinary(), nullable=False),
+        sa.Column("min_lon", sa.Float(), nullable=False),
+        sa.Column("min_lat", sa.Float(), nullable=False),
+        sa.Column("max_lon", sa.Float(), nullable=False),
+        sa.Column("max_lat", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["area_id"], ["area.id"], name=op.f("fk_area_boundary_area_id_area"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("area_id", name=op.f("pk_area_boundary")),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("area_boundary")
+    op.drop_table("postcode")
     with op.batch_alter_table("police_street_crime", schema=None) as batch_op:
         batch_op.drop_index("ix_police_street_crime_force_month_type")
 
@@ -252,8 +218,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_police_outcome_crime_id"))
 
     op.drop_table("police_outcome")
-    op.drop_table("area_boundary")
-    op.drop_table("postcode")
     with op.batch_alter_table("import_run", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_import_run_kind"))
 
