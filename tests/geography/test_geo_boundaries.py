@@ -23,7 +23,8 @@ from beacon.geography.service import (
     locate,
     locate_many,
 )
-from conftest import DERBY
+
+from .conftest import DERBY
 
 Points = Callable[[str, str], list[tuple[str, float, float]]]
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import DERBY, NSPL_SAMPLE, write_csv
+from .conftest import DERBY, NSPL_SAMPLE, write_csv
 
 SUMMARY_KEYS = {
     "kind",

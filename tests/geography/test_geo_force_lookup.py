@@ -15,7 +15,8 @@ from beacon.geography.service import (
     import_lookup,
     lsoa_hierarchy,
 )
-from conftest import (
+
+from .conftest import (
     DERBYSHIRE_DISTRICTS,
     DERBYSHIRE_FORCE,
     SHARED_DISTRICTS,

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from beacon.geography.models import Deprivation
 from beacon.geography.service import IMD_DOMAINS, ImportFileError, import_imd, import_lookup
-from conftest import write_csv
+
+from .conftest import write_csv
 
 COLUMNS = [
     "lsoa_code",

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, aliased
 
 from beacon.geography.models import Area
 from beacon.geography.service import ImportFileError, import_lookup, lsoa_hierarchy
-from conftest import DERBY, write_csv
+
+from .conftest import DERBY, write_csv
 
 HEADER = ["FID", "LSOA11CD", "LSOA11NM", "WD19CD", "WD19NM", "LAD19CD", "LAD19NM"]
 

@@ -23,7 +23,8 @@ from beacon.geography.service import (
     locate,
     lookup_postcode,
 )
-from conftest import DERBY, NSPL_SAMPLE, write_csv
+
+from .conftest import DERBY, NSPL_SAMPLE, write_csv
 
 
 def _sample_rows() -> list[dict[str, str]]:

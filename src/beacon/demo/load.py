@@ -8,7 +8,6 @@ files already imported (same SHA-256) are skipped, and the importers are idempot
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import tempfile
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from beacon.geography.service import AreaRow, import_boundaries, upsert_areas
 from beacon.ingest.forces import FORCES
 from beacon.ingest.models import ImportRun
 from beacon.ingest.police_import import import_police_files
+from beacon.ingest.runs import file_sha256
 from beacon.runtime import Runtime
 
 DEMO_FORCE = "West Yorkshire"  # as named in crime-sim-toolkit's LSOA table
@@ -62,7 +62,7 @@ def load_demo(
         counts = upsert_areas(session, rows, source=sources.force_lsoa_csv.name)
     report.areas = {"lsoas": len(lsoa_codes), **_as_dict(counts)}
 
-    if _already_imported(runtime, "boundaries", sources.lsoa_boundaries):
+    if _already_imported(runtime, "geo-boundaries", sources.lsoa_boundaries):
         report.skipped.append(sources.lsoa_boundaries.name)
     else:
         say(f"boundaries: {len(lsoa_codes)} LSOA polygons")
@@ -74,9 +74,10 @@ def load_demo(
                     session, subset, level="lsoa", source_name=sources.lsoa_boundaries.name
                 )
         report.boundaries = summary.to_dict()
-        _mark_imported(runtime, "boundaries", sources.lsoa_boundaries)
 
-    to_import = [p for p in sources.street_csvs if not _already_imported(runtime, "police", p)]
+    to_import = [
+        p for p in sources.street_csvs if not _already_imported(runtime, "police-street", p)
+    ]
     report.skipped.extend(p.name for p in sources.street_csvs if p not in to_import)
     if to_import:
         say(f"street crime: {', '.join(p.name for p in to_import)}")
@@ -137,26 +138,17 @@ def _write_boundary_subset(source: Path, codes: set[str], out: Path) -> None:
     out.write_text(json.dumps(collection), encoding="utf-8")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _already_imported(runtime: Runtime, what: str, path: Path) -> bool:
-    kinds = ("demo-boundaries",) if what == "boundaries" else ("police-street",)
+def _already_imported(runtime: Runtime, kind: str, path: Path) -> bool:
+    """Whether an import run of ``kind`` already took this file (by name; police files also
+    by content, since their runs record the file's own SHA-256)."""
+    condition = ImportRun.source_name == path.name
+    if kind.startswith("police"):
+        condition = ImportRun.sha256 == file_sha256(path)
     with runtime.sessions() as session:
         found = session.scalar(
-            select(ImportRun.id).where(ImportRun.sha256 == _sha256(path), ImportRun.kind.in_(kinds))
+            select(ImportRun.id).where(condition, ImportRun.kind == kind).limit(1)
         )
     return found is not None
-
-
-def _mark_imported(runtime: Runtime, what: str, path: Path) -> None:
-    with runtime.sessions() as session, session.begin():
-        session.add(ImportRun(kind=f"demo-{what}", source_name=path.name, sha256=_sha256(path)))
 
 
 def _as_dict(value: Any) -> dict[str, Any]:

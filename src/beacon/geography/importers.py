@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import shapely
 from shapely.geometry import shape
@@ -47,8 +47,7 @@ from beacon.geography.areas import (
 )
 from beacon.geography.models import Area, AreaBoundary, AreaLevel, Deprivation, Postcode
 from beacon.geography.postcodes import PostcodeError, normalise_postcode
-
-T = TypeVar("T")
+from beacon.ingest.runs import record_import_run
 
 DEFAULT_BATCH_ROWS = 20_000
 
@@ -56,10 +55,25 @@ DEFAULT_BATCH_ROWS = 20_000
 # Shared plumbing
 
 
-def _in_transaction(session: Session, work: Callable[[], T]) -> T:
-    """Run ``work`` and commit; roll back everything it wrote when it raises."""
+def _in_transaction(
+    session: Session, work: Callable[[], ImportSummary], path: Path
+) -> ImportSummary:
+    """Run ``work``, record the run in ``import_run`` and commit; roll back everything it wrote
+    when it raises."""
     try:
         result = work()
+        record_import_run(
+            session,
+            kind=f"geo-{result.kind}",
+            path=path,
+            source_name=result.source_name,
+            rows_read=result.rows_read,
+            imported=result.inserted,
+            updated=result.updated,
+            duplicates=result.unchanged,
+            rejected=result.rejected,
+            details={"vintages": dict(result.vintages), "details": dict(result.details)},
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -220,7 +234,7 @@ def import_lookup(
             },
         )
 
-    return _in_transaction(session, work)
+    return _in_transaction(session, work, path)
 
 
 def _empty_name(*pairs: tuple[YearColumns, str]) -> str | None:
@@ -367,7 +381,7 @@ def import_force_lookup(
             },
         )
 
-    return _in_transaction(session, work)
+    return _in_transaction(session, work, path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -579,7 +593,7 @@ def import_boundaries(
         )
 
     try:
-        return _in_transaction(session, work)
+        return _in_transaction(session, work, path)
     finally:
         from beacon.geography.locate import invalidate_boundary_cache
 
@@ -839,7 +853,7 @@ def import_imd(
             },
         )
 
-    return _in_transaction(session, work)
+    return _in_transaction(session, work, path)
 
 
 def _int_in(text: str, low: int, high: int | None, column: str) -> tuple[int | None, str | None]:
@@ -1053,7 +1067,7 @@ def import_postcodes(
             },
         )
 
-    return _in_transaction(session, work)
+    return _in_transaction(session, work, path)
 
 
 def _postcode_records(
