@@ -57,7 +57,7 @@ _COMPARED = (
 )
 _LOOKUP_CHUNK = 500  # keys per IN (...) lookup; well under SQLite's variable limit
 # Keys remembered per generation to number repeats without a database lookup (~100 bytes each).
-_RECENT_KEYS = 250_000
+_RECENT_KEYS = 100_000
 
 
 @dataclass
