@@ -40,6 +40,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
 
 def _register_domains() -> None:
     # Imported here so `beacon --help` stays fast and a domain's import errors name the domain.
+    from beacon.auth.cli import register as register_auth
     from beacon.demo.cli import register as register_demo
     from beacon.geography.cli import register as register_geography
     from beacon.ingest.cli import register as register_ingest
@@ -49,6 +50,7 @@ def _register_domains() -> None:
     register_ingest(app, import_app)
     register_web(app)
     register_demo(app)
+    register_auth(app)
 
 
 _register_domains()

@@ -53,3 +53,23 @@ def test_demo_loads_west_yorkshire_and_is_safe_to_run_twice(runtime: Runtime) ->
     assert len(second.skipped) == len(sources.street_csvs) + 1
     with runtime.sessions() as session:
         assert session.scalar(select(func.count()).select_from(StreetCrime)) == expected_rows
+
+
+def test_demo_accounts_sign_in_and_are_refused_in_production(runtime: Runtime) -> None:
+    import pytest
+
+    from beacon.auth.service import LoginFailed, authenticate
+    from beacon.demo.accounts import DemoAccountsRefused, ensure_demo_accounts
+
+    with runtime.sessions() as session, session.begin():
+        first = ensure_demo_accounts(session, environment="development")
+    with runtime.sessions() as session, session.begin():
+        second = ensure_demo_accounts(session, environment="development")
+    assert [login.email for login in first] == [login.email for login in second]
+    with runtime.sessions() as session, session.begin():
+        for login in second:
+            assert authenticate(session, email=login.email, password=login.password).active
+        with pytest.raises(LoginFailed):  # the first run's passwords no longer work
+            authenticate(session, email=first[0].email, password=first[0].password)
+    with runtime.sessions() as session, pytest.raises(DemoAccountsRefused):
+        ensure_demo_accounts(session, environment="production")

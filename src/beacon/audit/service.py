@@ -8,8 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from beacon.audit.models import AuditAction, AuditChainHead, AuditEvent
 
@@ -78,6 +78,20 @@ def event_hash(
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
+_HEAD: Table = AuditChainHead.__table__  # type: ignore[assignment]
+_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
+# Taking the next sequence number locks the head row (PostgreSQL) or takes the write lock
+# (SQLite) until the transaction ends: this is what serialises writers.
+_NEXT_SEQ = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=_HEAD.c.seq + 1)
+    .returning(_HEAD.c.seq, _HEAD.c.last_hash)
+)
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_SET_LAST_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=bindparam("last_hash"))
+
+
 def record_event(
     session: Session,
     *,
@@ -91,16 +105,13 @@ def record_event(
     require_justification: bool = False,
 ) -> AuditEvent:
     """Append one event in ``session``'s transaction: it commits or rolls back with the change
-    it records. Flushes, but never commits."""
+    it records. Writes at once, but never commits."""
     if require_justification and not (justification and justification.strip()):
         raise JustificationRequired(f"{event} needs a stated reason")
-    head: Table = AuditChainHead.__table__  # type: ignore[assignment]
-    seq, prev_hash = session.execute(
-        update(head)
-        .where(head.c.id == 1)
-        .values(seq=head.c.seq + 1)
-        .returning(head.c.seq, head.c.last_hash)
-    ).one()
+    # Built once, executed on the session's connection: constructing statements per call and
+    # the ORM unit of work cost more than the writes themselves (see benchmarks/bench_audit.py).
+    connection = session.connection()
+    seq, prev_hash = connection.execute(_NEXT_SEQ).one()
     occurred_at = dt.datetime.now(dt.UTC)
     details_json = json.dumps(details or {}, sort_keys=True, ensure_ascii=False, default=str)
     fields: dict[str, Any] = {
@@ -118,8 +129,11 @@ def record_event(
         "details_json": details_json,
         "prev_hash": prev_hash,
     }
-    entry = AuditEvent(**fields, hash=event_hash(**fields))
+    fields["hash"] = event_hash(**fields)
+    fields["id"] = connection.execute(_INSERT_EVENT, fields).scalar_one()
+    connection.execute(_SET_LAST_HASH, {"last_hash": fields["hash"]})
+    # Hand back a persistent ORM object (in the session's identity map) without a second INSERT.
+    entry = AuditEvent(**fields)
+    make_transient_to_detached(entry)
     session.add(entry)
-    session.execute(update(head).where(head.c.id == 1).values(last_hash=entry.hash))
-    session.flush()
     return entry

@@ -23,17 +23,20 @@ def demo_load(
 ) -> None:
     """Load West Yorkshire's LSOAs, districts, LSOA boundaries and street crime for July 2016,
     2017 and 2018 (real data.police.uk files shipped in the crime-sim-toolkit package)."""
+    from beacon.demo.accounts import DemoAccountsRefused, ensure_demo_accounts
     from beacon.demo.load import load_demo
 
     runtime = open_runtime()
     try:
         report = load_demo(runtime, say=lambda m: typer.echo(f"demo: {m}", err=True))
-    except DemoDataMissing as exc:
+        with runtime.sessions() as session, session.begin():
+            logins = ensure_demo_accounts(session, environment=runtime.settings.environment)
+    except (DemoDataMissing, DemoAccountsRefused) as exc:
         fail(str(exc))
     finally:
         runtime.close()
     if as_json:
-        print_json(report.to_dict())
+        print_json({**report.to_dict(), "logins": [vars(login) for login in logins]})
         return
     police = report.police
     if police:
@@ -43,3 +46,6 @@ def demo_load(
         )
     for name in report.skipped:
         typer.echo(f"demo: {name} already loaded")
+    typer.echo("demo: sign in with one of these (new passwords at every `beacon demo load`):")
+    for login in logins:
+        typer.echo(f"  {login.email:34} {login.password}   ({', '.join(login.roles)})")
