@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from beacon import __version__
+from beacon.auth import web as auth_web
 from beacon.config import Settings, get_settings
 from beacon.runtime import Runtime, open_runtime
 from beacon.web import docs, health, pages, views
@@ -67,6 +68,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
+    # Sign-in, account and admin pages; Cache-Control: no-store; login redirects.
+    auth_web.install(app)
 
     app.include_router(health.router)
     app.include_router(views.router, prefix=API_PREFIX)

@@ -40,10 +40,12 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
 
 def _register_domains() -> None:
     # Imported here so `beacon --help` stays fast and a domain's import errors name the domain.
+    from beacon.audit.cli import register as register_audit
     from beacon.auth.cli import register as register_auth
     from beacon.demo.cli import register as register_demo
     from beacon.geography.cli import register as register_geography
     from beacon.ingest.cli import register as register_ingest
+    from beacon.retention.cli import register as register_retention
     from beacon.web.cli import register as register_web
 
     register_geography(app, import_app)
@@ -51,6 +53,8 @@ def _register_domains() -> None:
     register_web(app)
     register_demo(app)
     register_auth(app)
+    register_audit(app)
+    register_retention(app)
 
 
 _register_domains()

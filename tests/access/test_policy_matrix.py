@@ -115,9 +115,8 @@ def test_decision_matrix(
     )
     decision = decide(principal, record, action)
     allowed, fields, justify = expected(role, action, own_org, code, own_sub, restricted)
-    assert (decision.allowed, {str(f) for f in decision.fields}, decision.requires_justification) == (
-        allowed, set(fields), justify
-    ), decision.reason  # fmt: skip
+    got = (decision.allowed, {str(f) for f in decision.fields}, decision.requires_justification)
+    assert got == (allowed, set(fields), justify), decision.reason
     assert decision.reason
     assert bool(decision) is decision.allowed
 
@@ -221,7 +220,7 @@ def test_principal_identity_is_checked() -> None:
     with pytest.raises(ValueError):
         Principal(kind="api_token", organisation_id=1, user_id=3)
     with pytest.raises(ValueError):
-        Principal(kind="robot", organisation_id=1, user_id=3)  # type: ignore[arg-type]
+        Principal(kind="robot", organisation_id=1, user_id=3)
 
 
 def test_filter_visible_keeps_order_and_decisions() -> None:

@@ -76,7 +76,7 @@ def test_search_filters(runtime: Runtime) -> None:
     with runtime.sessions() as session:
 
         def seqs(**filters: object) -> list[int]:
-            return [e.seq for e in search_events(session, **filters)]  # type: ignore[arg-type]
+            return [e.seq for e in search_events(session, **filters)]
 
         assert seqs() == [4, 3, 2, 1]
         assert seqs(actor_id=11) == [2, 1]
@@ -98,7 +98,7 @@ def test_search_by_time(runtime: Runtime) -> None:
     _backdate(runtime)
     with runtime.sessions() as session:
         jan = dict(since=dt.datetime(2024, 1, 1, tzinfo=dt.UTC), until=dt.datetime(2024, 2, 1))
-        assert [e.seq for e in search_events(session, **jan)] == [2, 1]  # type: ignore[arg-type]
+        assert [e.seq for e in search_events(session, **jan)] == [2, 1]
         later = search_events(session, since=dt.datetime(2024, 1, 11, tzinfo=dt.UTC))
         assert [e.seq for e in later] == [4, 3]
 
@@ -108,11 +108,11 @@ def test_export_carries_hashes_and_verifies_offline(runtime: Runtime, fmt: str) 
     _seed(runtime)
     buffer = io.StringIO()
     with runtime.sessions() as session:
-        count = export_events(session, format=fmt, out=buffer)  # type: ignore[arg-type]
+        count = export_events(session, format=fmt, out=buffer)
         events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
     assert count == 4
     buffer.seek(0)
-    rows = list(read_export(buffer, fmt))  # type: ignore[arg-type]
+    rows = list(read_export(buffer, fmt))
     assert [r["seq"] for r in rows] == [1, 2, 3, 4]
     assert [r["hash"] for r in rows] == [e.hash for e in events]
     assert rows[1]["details_json"] == events[1].details_json
@@ -141,7 +141,7 @@ def test_export_formats_on_the_wire(runtime: Runtime) -> None:
     assert [line["seq"] for line in lines] == [3, 4]
     assert lines[0]["actor_label"] == "bob@example.org" and lines[0]["organisation_id"] == 2
     with pytest.raises(ValueError, match="format"):
-        export_events(session, format="xml", out=io.StringIO())  # type: ignore[arg-type]
+        export_events(session, format="xml", out=io.StringIO())
 
 
 def test_cli_verify(cli, runtime: Runtime) -> None:  # type: ignore[no-untyped-def]

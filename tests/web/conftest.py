@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import count
 
@@ -15,6 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from beacon.app import create_app
+from beacon.audit.service import AuditActor
+from beacon.auth.service import create_organisation, create_user
 from beacon.geography.models import Area, AreaBoundary, Deprivation, Postcode
 from beacon.ingest.models import CrimeOutcome, ImportRun, StopSearch, StreetCrime
 from beacon.runtime import Runtime
@@ -27,7 +30,55 @@ def app(runtime: Runtime) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
+    """Anonymous: nobody signed in."""
+    with TestClient(app, base_url="https://testserver") as test_client:
+        yield test_client
+
+
+SIGN_IN_PASSWORD = "quartz-orchard-beacon-58"
+
+
+def sign_in(client: TestClient, runtime: Runtime, *, roles: tuple[str, ...] = ("analyst",)) -> None:
+    """Create an organisation and a user with ``roles``, and sign ``client`` in as them (the
+    client needs base_url "https://...": the session cookie is Secure)."""
+    actor = AuditActor.system("test")
+    with runtime.sessions() as session:
+        organisation = create_organisation(
+            session, name=f"Test Council {next(_keys)}", org_type="district_council", actor=actor
+        )
+        user = create_user(
+            session,
+            organisation_id=organisation.id,
+            email=f"user{organisation.id}@example.org",
+            display_name="Test Analyst",
+            password=SIGN_IN_PASSWORD,
+            roles=roles,
+            actor=actor,
+        )
+        email = user.email
+        session.commit()
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token, form.text
+    response = client.post(
+        "/login",
+        data={"email": email, "password": SIGN_IN_PASSWORD, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def signed_in() -> Callable[..., None]:
+    """``signed_in(client, runtime)`` signs a client in as a new analyst."""
+    return sign_in
+
+
+@pytest.fixture
+def user_client(app: FastAPI, runtime: Runtime) -> Iterator[TestClient]:
+    """Signed in as an analyst (who may read data)."""
+    with TestClient(app, base_url="https://testserver") as test_client:
+        sign_in(test_client, runtime)
         yield test_client
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -58,12 +59,15 @@ def test_health_when_the_database_is_unreachable(tmp_path: Path) -> None:
     assert str(tmp_path) not in response.text
 
 
-def test_lifespan_opens_migrates_and_closes_the_runtime(settings: Settings) -> None:
+def test_lifespan_opens_migrates_and_closes_the_runtime(
+    settings: Settings, signed_in: Callable[..., None]
+) -> None:
     app = create_app(settings)
-    with TestClient(app) as client:
+    with TestClient(app, base_url="https://testserver") as client:
         runtime = app.state.runtime
         assert isinstance(runtime, Runtime)
         assert client.get("/health").json()["database"] == "ok"
+        signed_in(client, runtime)
         assert client.get("/api/overview").json()["is_empty"] is True
     # Closed: the engine's pool was disposed and is replaced on next use.
     assert runtime.engine.pool.checkedout() == 0
@@ -165,8 +169,8 @@ def test_templates_have_no_inline_script_or_style(template: str) -> None:
     assert not re.search(r"\son[a-z]+\s*=", text), "inline event handler"
 
 
-def test_base_layout_landmarks(client: TestClient) -> None:
-    html = client.get("/").text
+def test_base_layout_landmarks(user_client: TestClient) -> None:
+    html = user_client.get("/").text
     assert '<html lang="en-GB"' in html
     assert html.index('href="#main-content"') < html.index("<header")
     for landmark in ("<header", "<nav", "<main", "<footer"):
@@ -181,6 +185,7 @@ def test_page_renders_without_vendor_assets(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    signed_in: Callable[..., None],
 ) -> None:
     static = tmp_path / "static"
     static.mkdir()
@@ -188,7 +193,8 @@ def test_page_renders_without_vendor_assets(
     monkeypatch.setattr("beacon.app.STATIC_DIR", static)
     with caplog.at_level(logging.WARNING, logger="beacon.web"):
         app = create_app(runtime=runtime)
-        with TestClient(app) as client:
+        with TestClient(app, base_url="https://testserver") as client:
+            signed_in(client, runtime)
             first = client.get("/")
             second = client.get("/")
             docs = client.get("/api/docs")

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy.orm import Session
 
+from beacon.audit.service import AuditActor
+from beacon.auth.service import create_organisation, create_user
 from beacon.config import Settings
 from beacon.runtime import open_runtime
 from beacon.web.assets import GOVUK_CSS, STATIC_DIR
@@ -34,6 +36,9 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.browser
+
+EMAIL = "analyst@example.org"
+PASSWORD = "harbour-lantern-violet-83"
 
 
 def _require(condition: bool, reason: str) -> None:
@@ -68,6 +73,20 @@ def server(
     try:
         with runtime.sessions() as session:
             loaded = sample_loader(session)
+            actor = AuditActor.system("test")
+            organisation = create_organisation(
+                session, name="Test Council", org_type="district_council", actor=actor
+            )
+            create_user(
+                session,
+                organisation_id=organisation.id,
+                email=EMAIL,
+                display_name="Ada Analyst",
+                password=PASSWORD,
+                roles=["analyst"],
+                actor=actor,
+            )
+            session.commit()
     finally:
         runtime.close()
     port = _free_port()
@@ -137,9 +156,21 @@ def test_home_page_in_chromium(server: tuple[str, Any, Path], tmp_path: Path) ->
                 ),
             )
             page.on("pageerror", lambda error: console_errors.append(str(error)))
+            # Not signed in: the overview sends the browser to the sign-in page.
             page.goto(f"{base}/", wait_until="networkidle")
+            assert urlsplit(page.url).path == "/login"
+            assert page.title() == "Sign in – Beacon"
+            page.get_by_label("Email address").fill(EMAIL)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"{base}/", wait_until="networkidle")
+            cookies = {cookie["name"]: cookie for cookie in page.context.cookies()}
+            session_cookie = cookies["__Host-beacon_session"]
+            assert session_cookie["httpOnly"] and session_cookie["secure"]
+            assert session_cookie["sameSite"] == "Strict"
 
             assert page.title() == "Overview – Beacon"
+            assert page.get_by_role("button", name="Sign out").is_visible()
             assert page.locator("h1").inner_text() == "What is loaded"
             forces_table = page.locator("#forces-table")
             assert forces_table.is_visible()

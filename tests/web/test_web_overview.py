@@ -116,8 +116,8 @@ def test_overview_counts_match_the_rows(db: Session, sample: Any) -> None:
     )
 
 
-def test_home_page_on_an_empty_database(client: TestClient) -> None:
-    response = client.get("/")
+def test_home_page_on_an_empty_database(user_client: TestClient) -> None:
+    response = user_client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     html = response.text
@@ -128,8 +128,8 @@ def test_home_page_on_an_empty_database(client: TestClient) -> None:
     assert 'id="forces-table"' not in html
 
 
-def test_home_page_shows_the_loaded_figures(client: TestClient, sample: Any) -> None:
-    html = client.get("/").text
+def test_home_page_shows_the_loaded_figures(user_client: TestClient, sample: Any) -> None:
+    html = user_client.get("/").text
     expected = _expected_forces(sample)
     assert "Nothing loaded yet" not in html
     for name, e in expected.items():
@@ -156,8 +156,8 @@ def test_home_page_shows_the_loaded_figures(client: TestClient, sample: Any) -> 
     assert "The last 10 of 12 imports" in html
 
 
-def test_api_overview_json(client: TestClient, sample: Any) -> None:
-    response = client.get("/api/overview")
+def test_api_overview_json(user_client: TestClient, sample: Any) -> None:
+    response = user_client.get("/api/overview")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     body = response.json()
@@ -184,8 +184,8 @@ def test_api_overview_json(client: TestClient, sample: Any) -> None:
     assert all(s.tzinfo is not None for s in started)
 
 
-def test_api_overview_on_an_empty_database(client: TestClient) -> None:
-    body = client.get("/api/overview").json()
+def test_api_overview_on_an_empty_database(user_client: TestClient) -> None:
+    body = user_client.get("/api/overview").json()
     assert body["is_empty"] is True
     assert body["forces"] == [] and body["recent_imports"] == []
     assert body["police"]["rows"] == 0

@@ -85,10 +85,8 @@ def _matches(sent: str, expected: str) -> bool:
     return bool(sent) and bool(expected) and hmac.compare_digest(sent, expected)
 
 
-async def require_csrf(
-    request: Request, user_session: UserSession | None = Depends(request_session)
-) -> None:
-    """Refuse (403) a state-changing form request without the right token."""
+async def verify_csrf(request: Request, user_session: UserSession | None) -> None:
+    """Raise 403 unless the form carries the token of ``user_session`` or of the login nonce."""
     if request.method in SAFE_METHODS:
         return
     if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
@@ -106,3 +104,10 @@ async def require_csrf(
     results = [_matches(sent_text, expected) for expected in candidates]
     if not any(results):
         raise HTTPException(status_code=403, detail=CSRF_FAILED_MESSAGE)
+
+
+async def require_csrf(
+    request: Request, user_session: UserSession | None = Depends(request_session)
+) -> None:
+    """Dependency: refuse (403) a state-changing form request without the right token."""
+    await verify_csrf(request, user_session)

@@ -110,6 +110,4 @@ def revoke_all_for_user(
     keep_session_id: int | None = None,
 ) -> int:
     """Revoke every live session of the user (but ``keep_session_id``); returns how many."""
-    return revoke_user_sessions(
-        session, user_id, now=_moment(now), keep_session_id=keep_session_id
-    )
+    return revoke_user_sessions(session, user_id, now=_moment(now), keep_session_id=keep_session_id)

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from beacon.auth.deps import require_permission
+from beacon.auth.permissions import Permission
 from beacon.ingest.overview import loaded_overview
 from beacon.web.deps import get_session
 from beacon.web.templating import render
@@ -13,7 +15,12 @@ from beacon.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse, name="home")
+@router.get(
+    "/",
+    response_class=HTMLResponse,
+    name="home",
+    dependencies=[Depends(require_permission(Permission.DATA_READ))],
+)
 def home(request: Request, session: Session = Depends(get_session)) -> HTMLResponse:
     """What is loaded; the same data as JSON is at ``/api/overview``."""
     return render(
