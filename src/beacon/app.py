@@ -14,8 +14,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from beacon import __version__
+from beacon.audit import web as audit_web
 from beacon.auth import web as auth_web
 from beacon.config import Settings, get_settings
+from beacon.retention import web as retention_web
 from beacon.runtime import Runtime, open_runtime
 from beacon.web import docs, health, pages, views
 from beacon.web.assets import STATIC_DIR, STATIC_PREFIX, StaticAssets
@@ -75,5 +77,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(views.router, prefix=API_PREFIX)
     app.include_router(docs.router, prefix=API_PREFIX)
     app.include_router(pages.router)
+    app.include_router(audit_web.router)
+    app.include_router(retention_web.router)
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="static")
     return app

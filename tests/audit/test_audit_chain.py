@@ -46,3 +46,20 @@ def test_events_chain_and_roll_back_with_their_transaction(runtime: Runtime) -> 
     with runtime.sessions() as session, session.begin():
         third = record_event(session, action=AuditAction.SECURITY, event="y", actor=actor)
     assert third.seq == 3 and third.prev_hash == events[1].hash
+
+
+def test_the_database_refuses_to_change_or_delete_audit_events(runtime: Runtime) -> None:
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with runtime.sessions() as session, session.begin():
+        record_event(session, action=AuditAction.SECURITY, event="x", actor=AuditActor.system())
+    for statement in (
+        "UPDATE audit_event SET justification = 'changed'",
+        "DELETE FROM audit_event",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), runtime.engine.begin() as c:
+            c.execute(text(statement))
+    with runtime.sessions() as session:
+        assert session.scalar(select(AuditEvent.justification)) is None

@@ -17,6 +17,8 @@ from beacon.audit.service import AuditActor, record_event
 from beacon.audit.verify import ChainChecker
 from beacon.runtime import Runtime
 
+from .tamper import lift_append_only
+
 ALICE = AuditActor(kind="user", id=11, label="Alice@Example.org", organisation_id=1)
 BOB = AuditActor(kind="user", id=12, label="bob@example.org", organisation_id=2)
 
@@ -65,6 +67,7 @@ def _seed(runtime: Runtime) -> None:
 def _backdate(runtime: Runtime) -> None:
     """Times are part of the hash, so tests that move them only run search, never verify."""
     with runtime.engine.begin() as connection:
+        lift_append_only(connection)
         connection.execute(
             text("UPDATE audit_event SET occurred_at = :t WHERE seq <= 2"),
             {"t": dt.datetime(2024, 1, 10, 12, tzinfo=dt.UTC)},
@@ -151,6 +154,7 @@ def test_cli_verify(cli, runtime: Runtime) -> None:  # type: ignore[no-untyped-d
     payload = json.loads(cli("audit", "verify", "--json").stdout)
     assert payload["ok"] is True and payload["events_checked"] == 4
     with runtime.engine.begin() as connection:
+        lift_append_only(connection)
         connection.execute(text("UPDATE audit_event SET actor_label = 'x' WHERE seq = 3"))
     result = cli("audit", "verify", expect_exit=1)
     assert "BROKEN at seq 3" in result.stdout and "hash mismatch: content changed" in result.stdout

@@ -17,6 +17,8 @@ from beacon.audit.verify import (
 )
 from beacon.runtime import Runtime
 
+from .tamper import lift_append_only
+
 ACTOR = AuditActor(kind="user", id=7, label="analyst@example.org", organisation_id=3)
 
 
@@ -45,6 +47,7 @@ def _verify(runtime: Runtime, batch: int = 5000):  # type: ignore[no-untyped-def
 
 def _sql(runtime: Runtime, statement: str, **params: object) -> None:
     with runtime.engine.begin() as connection:
+        lift_append_only(connection)
         connection.execute(text(statement), params)
 
 

@@ -58,6 +58,12 @@ EXPECTED: dict[tuple[str, str], str | Permission] = {
     ("GET", "/admin/tokens"): Permission.ADMIN_API_TOKENS,
     ("POST", "/admin/tokens"): Permission.ADMIN_API_TOKENS,
     ("POST", "/admin/tokens/{token_id}/revoke"): Permission.ADMIN_API_TOKENS,
+    ("GET", "/audit"): Permission.AUDIT_READ,
+    ("POST", "/audit/verify"): Permission.AUDIT_READ,
+    ("GET", "/audit/export.csv"): Permission.AUDIT_EXPORT,
+    ("GET", "/audit/export.jsonl"): Permission.AUDIT_EXPORT,
+    ("GET", "/retention"): Permission.RETENTION_REVIEW,
+    ("POST", "/retention/decide"): Permission.RETENTION_REVIEW,
 }
 
 
