@@ -56,6 +56,9 @@ _COMPARED = (
     "last_outcome_category",
 )
 _LOOKUP_CHUNK = 500  # keys per IN (...) lookup; well under SQLite's variable limit
+# A stored row as _Loader._lookup returns it: these columns, then the format's content columns.
+_STORED_COLUMNS = ("id", "record_key", "occurrence", "last_import_id", "source_line")
+_ID, _KEY, _OCCURRENCE, _LAST_IMPORT, _LINE = range(len(_STORED_COLUMNS))
 # Keys remembered per generation to number repeats without a database lookup (~100 bytes each).
 _RECENT_KEYS = 100_000
 
@@ -326,14 +329,7 @@ class _Loader:
             f"VALUES ({', '.join(p for _ in self.columns)}, {run_id}, {run_id})"
         )
         self.copy_sql = f"COPY {table} ({', '.join(all_columns)}) FROM STDIN"
-        self.lookup_columns = [
-            "id",
-            "record_key",
-            "occurrence",
-            "last_import_id",
-            "source_line",
-            *self.content,
-        ]
+        self.lookup_columns = [*_STORED_COLUMNS, *self.content]
         self.lookup_sql = (
             f"SELECT {', '.join(self.lookup_columns)} FROM {table} WHERE record_key IN ({{}})"
         )
@@ -400,14 +396,14 @@ class _Loader:
         # they carry this import's id. Rows of this batch then number on from there.
         claimed: dict[bytes, int] = {}
         for (key, _occurrence), row in existing.items():
-            if row[3] == run:
+            if row[_LAST_IMPORT] == run:
                 claimed[key] = claimed.get(key, 0) + 1
         in_batch: dict[bytes, int] = {}
         to_insert: list[tuple[Any, ...]] = []
         to_update: list[tuple[Any, ...]] = []
         to_touch: list[tuple[Any, ...]] = []
         updatable_at = [self.value_at[name] for name in self.fmt.updatable]
-        stored_at = [5 + self.content.index(name) for name in self.fmt.updatable]
+        stored_at = [self._stored_at(name) for name in self.fmt.updatable]
         for position, record in enumerate(batch):
             key = record[0]
             occurrence = claimed.get(key, 0) + in_batch.get(key, 0)
@@ -419,9 +415,9 @@ class _Loader:
             if stored is None:
                 to_insert.append(record)
             elif any(record[i] != stored[j] for i, j in zip(updatable_at, stored_at, strict=True)):
-                to_update.append((*(record[i] for i in updatable_at), line, stored[0]))
+                to_update.append((*(record[i] for i in updatable_at), line, stored[_ID]))
             else:
-                to_touch.append((line, stored[0]))
+                to_touch.append((line, stored[_ID]))
         for key, count in in_batch.items():
             self.recent.remember(key, claimed.get(key, 0) + count)
         if to_insert:
@@ -434,6 +430,10 @@ class _Loader:
         self.summary.updated += len(to_update)
         self.summary.duplicates += len(to_touch)
 
+    def _stored_at(self, column: str) -> int:
+        """Position of a content column in a row returned by ``_lookup``."""
+        return len(_STORED_COLUMNS) + self.content.index(column)
+
     def _lookup(self, keys: set[bytes]) -> dict[tuple[bytes, int], tuple[Any, ...]]:
         found: dict[tuple[bytes, int], tuple[Any, ...]] = {}
         ordered = list(keys)
@@ -442,7 +442,7 @@ class _Loader:
             sql = self.lookup_sql.format(", ".join(self.param for _ in chunk))
             self.cursor.execute(sql, chunk)
             for row in self.cursor.fetchall():
-                found[(bytes(row[1]), row[2])] = tuple(row)
+                found[(bytes(row[_KEY]), row[_OCCURRENCE])] = tuple(row)
         return found
 
     # -- conflicts (street rows repeating a Crime ID) --
@@ -460,7 +460,7 @@ class _Loader:
             for (key, occurrence), row in self._lookup({r[0] for r in repeated}).items()
             if occurrence == 0
         }
-        compared_at = [5 + self.content.index(name) for name in _COMPARED]
+        compared_at = [self._stored_at(name) for name in _COMPARED]
         for record in repeated:
             first = first_rows[record[0]]
             differs = [
@@ -474,9 +474,9 @@ class _Loader:
                     "file": self.summary.file,
                     "line": record[-1],
                     "crime_id": record[crime_id_at],
-                    "first_line": first[4],
+                    "first_line": first[_LINE],
                     "differs": differs,
-                    "reason": f"Crime ID already on line {first[4]}; differs in {what}; "
+                    "reason": f"Crime ID already on line {first[_LINE]}; differs in {what}; "
                     "both rows kept",
                 }
             )
