@@ -31,12 +31,18 @@ FILES: tuple[tuple[str, str, str], ...] = (
     ("htmx.org", "dist/htmx.min.js", "htmx.min.js"),
     ("swagger-ui-dist", "swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
     ("swagger-ui-dist", "swagger-ui.css", "swagger-ui/swagger-ui.css"),
+    ("leaflet", "dist/leaflet.js", "leaflet/leaflet.js"),
+    ("leaflet", "dist/leaflet.css", "leaflet/leaflet.css"),
+    ("leaflet", "dist/images/marker-icon.png", "leaflet/images/marker-icon.png"),
+    ("leaflet", "dist/images/marker-icon-2x.png", "leaflet/images/marker-icon-2x.png"),
+    ("leaflet", "dist/images/marker-shadow.png", "leaflet/images/marker-shadow.png"),
 )
 # Licence texts shipped beside the copied files.
 LICENCES: tuple[tuple[str, str], ...] = (
     ("htmx.org", "LICENSE"),
     ("swagger-ui-dist", "LICENSE"),
     ("swagger-ui-dist", "NOTICE"),
+    ("leaflet", "LICENSE"),
 )
 
 _FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}")

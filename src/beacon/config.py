@@ -45,6 +45,21 @@ class Settings(BaseSettings):
         ge=100,
         description="Rows staged per batch during imports; bounds import memory.",
     )
+    resident_reports_organisation: str | None = Field(
+        default=None,
+        description="Name of the organisation that receives residents' reports from /report "
+        "(its intelligence supervisors sanitise them). Unset: the first organisation that has "
+        "an active intelligence supervisor.",
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server for e-mail notifications (immediate-risk alerts). Unset: "
+        "messages wait in the outbox and the intake page says so.",
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of the SMTP server.")
+    mail_from: str = Field(
+        default="beacon@localhost", description="From address of e-mail Beacon sends."
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=10_000, ge=0, description="How long a SQLite connection waits for a lock (ms)."
     )

@@ -103,16 +103,21 @@ def record_event(
     justification: str | None = None,
     details: dict[str, Any] | None = None,
     require_justification: bool = False,
+    occurred_at: dt.datetime | None = None,
 ) -> AuditEvent:
     """Append one event in ``session``'s transaction: it commits or rolls back with the change
-    it records. Writes at once, but never commits."""
+    it records. Writes at once, but never commits.
+
+    ``occurred_at`` coarsens the recorded time for events caused by anonymous residents (the
+    start of the day: a precise time could help identify them); the default is now."""
     if require_justification and not (justification and justification.strip()):
         raise JustificationRequired(f"{event} needs a stated reason")
     # Built once, executed on the session's connection: constructing statements per call and
     # the ORM unit of work cost more than the writes themselves (see benchmarks/bench_audit.py).
     connection = session.connection()
     seq, prev_hash = connection.execute(_NEXT_SEQ).one()
-    occurred_at = dt.datetime.now(dt.UTC)
+    if occurred_at is None:
+        occurred_at = dt.datetime.now(dt.UTC)
     details_json = json.dumps(details or {}, sort_keys=True, ensure_ascii=False, default=str)
     fields: dict[str, Any] = {
         "seq": seq,

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from beacon.access.policy import Principal as AccessPrincipal
 from beacon.audit.models import AuditAction
 from beacon.audit.service import AuditActor, record_event
 from beacon.auth.models import ApiToken, Organisation, User, UserSession
@@ -73,6 +74,23 @@ class Principal:
         if self.user is not None:
             return self.user.display_name
         return self.token.name if self.token is not None else ""
+
+    def access(self) -> AccessPrincipal:
+        """The same principal as ``beacon.access`` sees it (for record-level decisions)."""
+        if self.user is not None:
+            return AccessPrincipal(
+                kind="user",
+                user_id=self.user.id,
+                organisation_id=self.organisation_id,
+                permissions=self.permissions,
+            )
+        assert self.token is not None
+        return AccessPrincipal(
+            kind="api_token",
+            token_id=self.token.id,
+            organisation_id=self.organisation_id,
+            permissions=self.permissions,
+        )
 
     def actor(self) -> AuditActor:
         if self.user is not None:

@@ -4,6 +4,9 @@ from beacon.audit import models as audit_models
 from beacon.auth import models as auth_models
 from beacon.geography import models as geography_models
 from beacon.ingest import models as ingest_models
+from beacon.ingest import partner_models as ingest_partner_models
+from beacon.intake import models as intake_models
+from beacon.notify import models as notify_models
 from beacon.retention import models as retention_models
 
 __all__ = [
@@ -11,5 +14,8 @@ __all__ = [
     "auth_models",
     "geography_models",
     "ingest_models",
+    "ingest_partner_models",
+    "intake_models",
+    "notify_models",
     "retention_models",
 ]

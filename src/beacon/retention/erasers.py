@@ -23,7 +23,7 @@ Eraser = Callable[[Session, str], list[str]]
 # Modules that register erasers when imported; looked up on the first miss so a command line
 # or worker that never imported the domain still finds its eraser. Each domain adds its own
 # (e.g. "beacon.intel.retention") when its records become reviewable.
-ERASER_MODULES: tuple[str, ...] = ()
+ERASER_MODULES: tuple[str, ...] = ("beacon.intake.retention",)
 
 _ERASERS: dict[str, Eraser] = {}
 
