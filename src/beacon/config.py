@@ -45,11 +45,11 @@ class Settings(BaseSettings):
         ge=100,
         description="Rows staged per batch during imports; bounds import memory.",
     )
-    resident_reports_organisation: str | None = Field(
+    intake_organisation: str | None = Field(
         default=None,
-        description="Name of the organisation that receives residents' reports from /report "
-        "(its intelligence supervisors sanitise them). Unset: the first organisation that has "
-        "an active intelligence supervisor.",
+        description="Name of the organisation whose intelligence supervisors receive residents' "
+        "reports and partner intelligence. Unset: the first organisation that has an active "
+        "intelligence supervisor.",
     )
     smtp_host: str | None = Field(
         default=None,

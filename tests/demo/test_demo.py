@@ -73,3 +73,35 @@ def test_demo_accounts_sign_in_and_are_refused_in_production(runtime: Runtime) -
             authenticate(session, email=first[0].email, password=first[0].password)
     with runtime.sessions() as session, pytest.raises(DemoAccountsRefused):
         ensure_demo_accounts(session, environment="production")
+
+
+def test_demo_intelligence_is_created_once_and_owned_by_the_hub(runtime: Runtime) -> None:
+    from beacon.demo.accounts import DEMO_ORGANISATION, ensure_demo_accounts
+    from beacon.demo.intake import PARTNER_REPORTS, RESIDENT_REPORTS, seed_demo_intake
+    from beacon.intake.models import IntelRawSubmission, IntelReport
+    from beacon.notify.models import OutboxMessage
+
+    load_demo(runtime)
+    with runtime.sessions() as session, session.begin():
+        ensure_demo_accounts(session, environment="development")
+    with runtime.sessions() as session, session.begin():
+        created = seed_demo_intake(session, runtime.settings)
+    assert created == len(RESIDENT_REPORTS) + len(PARTNER_REPORTS)
+    with runtime.sessions() as session, session.begin():
+        assert seed_demo_intake(session, runtime.settings) == 0
+    with runtime.sessions() as session:
+        reports = session.scalars(select(IntelReport)).all()
+        owners = {r.owning_organisation_id for r in reports}
+        from beacon.auth.service import get_organisation_by_name
+
+        hub = get_organisation_by_name(session, DEMO_ORGANISATION)
+        assert hub is not None and owners == {hub.id}
+        assert all(r.state == "received" for r in reports)
+        # Points in West Yorkshire got their LSOA from the demo boundaries.
+        located = [r for r in reports if r.location_mode == "point"]
+        assert located and all(r.lsoa_code and r.lsoa_code.startswith("E01") for r in located)
+        raws = session.scalars(select(IntelRawSubmission)).all()
+        assert len(raws) == len(reports)
+        # The immediate-risk partner report queued an alert for the demo supervisor.
+        alerts = session.scalars(select(OutboxMessage)).all()
+        assert [m.recipient for m in alerts] == ["supervisor@demo.beacon.example"]

@@ -17,11 +17,15 @@ from beacon.auth.models import OrganisationType
 from beacon.auth.permissions import Role
 
 DEMO_ORGANISATION = "Beacon demo partnership"
+DEMO_PARTNER_ORGANISATION = "Demo housing association"
 DEMO_ACCOUNTS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("analyst@demo.beacon.example", "Demo analyst", (Role.ANALYST,)),
     ("supervisor@demo.beacon.example", "Demo supervisor", (Role.INTELLIGENCE_SUPERVISOR,)),
     ("admin@demo.beacon.example", "Demo administrator", (Role.ADMIN,)),
+    ("housing@demo.beacon.example", "Demo housing officer", (Role.PARTNER_CONTRIBUTOR,)),
 )
+# Accounts that belong to the partner organisation rather than the partnership hub.
+PARTNER_ACCOUNTS = frozenset({"housing@demo.beacon.example"})
 
 
 class DemoAccountsRefused(RuntimeError):
@@ -51,6 +55,14 @@ def ensure_demo_accounts(session: Session, *, environment: str) -> list[DemoLogi
             org_type=OrganisationType.POLICE_FORCE,
             actor=actor,
         )
+    partner = auth.get_organisation_by_name(session, DEMO_PARTNER_ORGANISATION)
+    if partner is None:
+        partner = auth.create_organisation(
+            session,
+            name=DEMO_PARTNER_ORGANISATION,
+            org_type=OrganisationType.HOUSING_PROVIDER,
+            actor=actor,
+        )
     logins = []
     for email, name, roles in DEMO_ACCOUNTS:
         password = secrets.token_urlsafe(15)
@@ -58,7 +70,7 @@ def ensure_demo_accounts(session: Session, *, environment: str) -> list[DemoLogi
         if user is None:
             auth.create_user(
                 session,
-                organisation_id=organisation.id,
+                organisation_id=(partner if email in PARTNER_ACCOUNTS else organisation).id,
                 email=email,
                 display_name=name,
                 password=password,

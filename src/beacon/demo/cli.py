@@ -22,8 +22,10 @@ def demo_load(
     as_json: Annotated[bool, typer.Option("--json", help="Print what was loaded as JSON.")] = False,
 ) -> None:
     """Load West Yorkshire's LSOAs, districts, LSOA boundaries and street crime for July 2016,
-    2017 and 2018 (real data.police.uk files shipped in the crime-sim-toolkit package)."""
+    2017 and 2018 (real data.police.uk files shipped in the crime-sim-toolkit package), demo
+    sign-ins, and a few invented intelligence reports for the intake queue."""
     from beacon.demo.accounts import DemoAccountsRefused, ensure_demo_accounts
+    from beacon.demo.intake import seed_demo_intake
     from beacon.demo.load import load_demo
 
     runtime = open_runtime()
@@ -31,12 +33,20 @@ def demo_load(
         report = load_demo(runtime, say=lambda m: typer.echo(f"demo: {m}", err=True))
         with runtime.sessions() as session, session.begin():
             logins = ensure_demo_accounts(session, environment=runtime.settings.environment)
+        with runtime.sessions() as session, session.begin():
+            intelligence = seed_demo_intake(session, runtime.settings)
     except (DemoDataMissing, DemoAccountsRefused) as exc:
         fail(str(exc))
     finally:
         runtime.close()
     if as_json:
-        print_json({**report.to_dict(), "logins": [vars(login) for login in logins]})
+        print_json(
+            {
+                **report.to_dict(),
+                "intelligence_reports": intelligence,
+                "logins": [vars(login) for login in logins],
+            }
+        )
         return
     police = report.police
     if police:
@@ -46,6 +56,8 @@ def demo_load(
         )
     for name in report.skipped:
         typer.echo(f"demo: {name} already loaded")
+    if intelligence:
+        typer.echo(f"demo: {intelligence} intelligence reports waiting in the intake queue")
     typer.echo("demo: sign in with one of these (new passwords at every `beacon demo load`):")
     for login in logins:
         typer.echo(f"  {login.email:34} {login.password}   ({', '.join(login.roles)})")

@@ -94,14 +94,15 @@ def coarse_now() -> dt.datetime:
 
 
 def resident_reports_organisation(session: Session, settings: Settings) -> Organisation:
-    if settings.resident_reports_organisation:
+    """The intelligence hub that owns incoming reports (residents' and partners')."""
+    if settings.intake_organisation:
         organisation = session.scalar(
-            select(Organisation).where(Organisation.name == settings.resident_reports_organisation)
+            select(Organisation).where(Organisation.name == settings.intake_organisation)
         )
         if organisation is None or not organisation.active:
             raise NotReady(
-                f"BEACON_RESIDENT_REPORTS_ORGANISATION names "
-                f"{settings.resident_reports_organisation!r}, which is not an active organisation"
+                f"BEACON_INTAKE_ORGANISATION names {settings.intake_organisation!r}, "
+                "which is not an active organisation"
             )
         return organisation
     organisation = session.scalar(
@@ -118,10 +119,13 @@ def resident_reports_organisation(session: Session, settings: Settings) -> Organ
     )
     if organisation is None:
         raise NotReady(
-            "no organisation receives residents' reports: create an intelligence supervisor "
-            "or set BEACON_RESIDENT_REPORTS_ORGANISATION"
+            "no organisation receives intelligence: create an intelligence supervisor "
+            "or set BEACON_INTAKE_ORGANISATION"
         )
     return organisation
+
+
+intake_organisation = resident_reports_organisation
 
 
 def _place(session: Session, report: IntelReport, where: Where) -> None:
@@ -264,16 +268,21 @@ def create_partner_report(
     settings: Settings,
 ) -> Submitted:
     """Store a professional's structured report; notify the on-duty supervisor at once when
-    it is flagged as an immediate risk (the e-mail is queued in this transaction)."""
+    it is flagged as an immediate risk (the e-mail is queued in this transaction).
+
+    The report belongs to the intelligence hub (``intake_organisation``), whose supervisors
+    sanitise and grade it; the partner's organisation is recorded as the source and the
+    partner keeps sight of what they submitted."""
     if Permission.INTEL_SUBMIT not in principal.permissions:
         raise IntakeError("this account may not submit intelligence")
+    owner = intake_organisation(session, settings)
     day = today()
     indicators = _active_indicators(session, data.indicator_ids)
     report = IntelReport(
         reference=_unique_reference(session),
         channel=Channel.PARTNER.value,
         state=State.RECEIVED.value,
-        owning_organisation_id=principal.organisation_id,
+        owning_organisation_id=owner.id,
         submitted_by_user_id=principal.user_id,
         source_organisation_id=data.source_organisation_id or principal.organisation_id,
         source_type=data.source_type,
