@@ -21,14 +21,18 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.intake.serverproc import PORTAL_FORM, ServerProcess, prepare_database  # noqa: E402
+from tests.intake.serverproc import PORTAL_FORM, ServerProcess, prepare_database
 
 CODE = re.compile(rb"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){5}")
 
 
 async def _client(
-    session: aiohttp.ClientSession, url: str, until: float, record_from: float,
-    latencies: list[float], failures: list[str],
+    session: aiohttp.ClientSession,
+    url: str,
+    until: float,
+    record_from: float,
+    latencies: list[float],
+    failures: list[str],
 ) -> None:
     while (now := time.perf_counter()) < until:
         async with session.post(f"{url}/report", data=PORTAL_FORM) as response:
@@ -50,8 +54,10 @@ async def _load(url: str, clients: int, warmup: float, seconds: float) -> dict[s
         record_from = start + warmup
         until = record_from + seconds
         await asyncio.gather(
-            *(_client(session, url, until, record_from, latencies, failures)
-              for _ in range(clients))
+            *(
+                _client(session, url, until, record_from, latencies, failures)
+                for _ in range(clients)
+            )
         )
     if failures:
         raise SystemExit(f"{len(failures)} failed submissions, e.g. {failures[0]}")

@@ -64,6 +64,39 @@ EXPECTED: dict[tuple[str, str], str | Permission] = {
     ("GET", "/audit/export.jsonl"): Permission.AUDIT_EXPORT,
     ("GET", "/retention"): Permission.RETENTION_REVIEW,
     ("POST", "/retention/decide"): Permission.RETENTION_REVIEW,
+    # --- intake: resident portal (no sign-in) ---
+    ("GET", "/report"): PUBLIC,
+    ("POST", "/report"): PUBLIC,
+    ("GET", "/report/areas.geojson"): PUBLIC,
+    ("GET", "/report/contact"): PUBLIC,
+    ("POST", "/report/contact"): PUBLIC,
+    ("POST", "/report/contact/answer"): PUBLIC,
+    # --- intake: staff pages (queue, sanitise, grade, disseminate) ---
+    ("GET", "/intake"): Permission.INTEL_READ_OWN,
+    ("POST", "/intake/duty"): Permission.INTEL_SANITISE,
+    ("GET", "/intake/{report_id}"): Permission.INTEL_READ_OWN,
+    ("GET", "/intake/{report_id}/sanitise"): Permission.INTEL_SANITISE,
+    ("POST", "/intake/{report_id}/sanitise"): Permission.INTEL_SANITISE,
+    ("GET", "/intake/{report_id}/original"): Permission.INTEL_READ_ORIGINAL,
+    ("POST", "/intake/{report_id}/original"): Permission.INTEL_READ_ORIGINAL,
+    ("POST", "/intake/{report_id}/grade"): Permission.INTEL_GRADE,
+    ("POST", "/intake/{report_id}/disseminate"): Permission.INTEL_DISSEMINATE,
+    ("POST", "/intake/{report_id}/close"): Permission.INTEL_SANITISE,
+    ("POST", "/intake/{report_id}/questions"): Permission.INTEL_SANITISE,
+    ("GET", "/intake/{report_id}/messages/{message_id}/sanitise"): Permission.INTEL_SANITISE,
+    ("POST", "/intake/{report_id}/messages/{message_id}/sanitise"): Permission.INTEL_SANITISE,
+    ("GET", "/intake/{report_id}/photos/{photo_id}"): Permission.INTEL_READ_OWN,
+    # --- intake: partner form, JSON API, indicator admin ---
+    ("GET", "/intake/new"): Permission.INTEL_SUBMIT,
+    ("POST", "/intake/new"): Permission.INTEL_SUBMIT,
+    ("GET", "/intake/new/done"): Permission.INTEL_SUBMIT,
+    ("POST", "/api/intel/reports"): Permission.INTEL_SUBMIT,
+    ("GET", "/api/intel/reports"): Permission.INTEL_READ_OWN,
+    ("GET", "/api/intel/reports/{report_id}"): Permission.INTEL_READ_OWN,
+    ("GET", "/api/intel/indicators"): Permission.INTEL_SUBMIT,
+    ("GET", "/api/intel/themes"): Permission.INTEL_SUBMIT,
+    ("GET", "/admin/indicators"): Permission.ADMIN_ORGANISATIONS,
+    ("POST", "/admin/indicators"): Permission.ADMIN_ORGANISATIONS,
 }
 
 
@@ -186,6 +219,11 @@ def _setup(runtime: Runtime, app: FastAPI) -> tuple[list[Visitor], dict[str, int
                 select(User.id).where(User.email == "target@home.example")
             ).one(),
             "token_id": session.scalars(select(ApiToken.id).where(ApiToken.id == token.id)).one(),
+            # Intake records that do not exist: permission checks come before the lookup, and
+            # a record nobody may see answers 404 exactly like a missing one.
+            "report_id": "0123456789abcdef0123456789abcdef",
+            "message_id": "fedcba9876543210fedcba9876543210",
+            "photo_id": "00112233445566778899aabbccddeeff",
         }
     visitors.append(Visitor("anonymous", TestClient(app, base_url="https://testserver"), None))
     for email, _, roles in accounts:

@@ -76,7 +76,9 @@ def test_resident_report_is_two_records_with_a_working_code(
 ) -> None:
     contact = ContactDetails(name="Jo Bloggs", email="jo@example.org")
     submitted = service.create_resident_report(
-        db, data=f.resident_report(contact=contact), organisation_id=world["supervisor"].organisation_id
+        db,
+        data=f.resident_report(contact=contact),
+        organisation_id=world["supervisor"].organisation_id,
     )
     db.commit()
     report = db.get(IntelReport, submitted.report_id)
@@ -192,8 +194,9 @@ def test_reading_the_original_needs_a_reason_and_is_audited(
     from beacon.audit.service import JustificationRequired
 
     with pytest.raises(JustificationRequired):
-        service.read_original(db, report=report, principal=sup.principal, actor=sup.actor,
-                              justification="  ")
+        service.read_original(
+            db, report=report, principal=sup.principal, actor=sup.actor, justification="  "
+        )
     raw = service.read_original(
         db, report=report, principal=sup.principal, actor=sup.actor, justification="sanitising"
     )
@@ -208,15 +211,27 @@ def test_analysts_see_only_disseminated_reports(db: Session, world: dict[str, f.
     analyst = world["analyst"]
     assert service.list_reports(db, principal=analyst.principal) == []
     with pytest.raises(service.NotFound):
-        service.get_report(db, report_id=report.id, principal=analyst.principal,
-                           action=Action.VIEW)
+        service.get_report(db, report_id=report.id, principal=analyst.principal, action=Action.VIEW)
     sup = world["supervisor"]
     assert [r.id for r in service.list_reports(db, principal=sup.principal)] == [report.id]
-    service.sanitise(db, report=report, principal=sup.principal, actor=sup.actor,
-                     narrative="Dealing seen outside a shop.", assessment=None,
-                     location_text=None, summary=None)
-    service.grade(db, report=report, principal=sup.principal, actor=sup.actor,
-                  grading=Grading("2", "C", "C", "Police only"), theme="drugs")
+    service.sanitise(
+        db,
+        report=report,
+        principal=sup.principal,
+        actor=sup.actor,
+        narrative="Dealing seen outside a shop.",
+        assessment=None,
+        location_text=None,
+        summary=None,
+    )
+    service.grade(
+        db,
+        report=report,
+        principal=sup.principal,
+        actor=sup.actor,
+        grading=Grading("2", "C", "C", "Police only"),
+        theme="drugs",
+    )
     service.disseminate(db, report=report, principal=sup.principal, actor=sup.actor)
     db.commit()
     assert [r.id for r in service.list_reports(db, principal=analyst.principal)] == [report.id]
@@ -245,22 +260,34 @@ def test_partner_report_keeps_facts_assessment_subjects_and_indicators_apart(
     raw = db.scalar(select(IntelRawSubmission).where(IntelRawSubmission.report_id == report.id))
     assert raw is not None
     assert raw.narrative.startswith("Tenant seen") and raw.assessment.startswith("I believe")
-    roles = sorted((s.kind, s.role) for s in db.scalars(
-        select(IntelSubject).where(IntelSubject.report_id == report.id)))
+    roles = sorted(
+        (s.kind, s.role)
+        for s in db.scalars(select(IntelSubject).where(IntelSubject.report_id == report.id))
+    )
     assert roles == [("person", "suspect"), ("person", "victim"), ("vehicle", "suspect")]
     assert service.indicator_scores(db, report.id) == {
         "cuckooing": sum(i.weight for i in cuckooing)
     }
     # An admin reweighting an indicator later does not change what this report scored.
     first = cuckooing[0]
-    service.save_indicator(db, actor=world["admin"].actor, theme="cuckooing", code=first.code,
-                           label=first.label, weight=first.weight + 5)
+    service.save_indicator(
+        db,
+        actor=world["admin"].actor,
+        theme="cuckooing",
+        code=first.code,
+        label=first.label,
+        weight=first.weight + 5,
+    )
     db.commit()
-    stored = db.scalars(select(IntelReportIndicator.weight).where(
-        IntelReportIndicator.report_id == report.id)).all()
+    stored = db.scalars(
+        select(IntelReportIndicator.weight).where(IntelReportIndicator.report_id == report.id)
+    ).all()
     assert sum(stored) == service.indicator_scores(db, report.id)["cuckooing"]
     assert (report.source_evaluation, report.intelligence_assessment, report.handling_code) == (
-        "1", "B", "C")
+        "1",
+        "B",
+        "C",
+    )
     # The submitting partner sees their own report; another partner of the same org does not.
     assert [r.id for r in service.list_reports(db, principal=partner.principal)] == [report.id]
     assert service.list_reports(db, principal=world["other_partner"].principal) == []
@@ -271,23 +298,41 @@ def test_immediate_risk_queues_mail_for_on_duty_supervisors(
 ) -> None:
     sup = world["supervisor"]
     second = f.person(db, sup.organisation_id, "intelligence_supervisor")
-    service.set_on_duty(db, user_id=second.user_id, organisation_id=sup.organisation_id,
-                        on_duty=True, actor=second.actor)
+    service.set_on_duty(
+        db,
+        user_id=second.user_id,
+        organisation_id=sup.organisation_id,
+        on_duty=True,
+        actor=second.actor,
+    )
     partner = world["partner"]
     submitted = service.create_partner_report(
-        db, principal=partner.principal, actor=partner.actor,
-        data=f.partner_report(immediate_risk=True), settings=Settings(environment="test"))
+        db,
+        principal=partner.principal,
+        actor=partner.actor,
+        data=f.partner_report(immediate_risk=True),
+        settings=Settings(environment="test"),
+    )
     db.commit()
     mails = db.scalars(select(OutboxMessage)).all()
     assert [m.recipient for m in mails] == [second.email]
     assert submitted.reference in mails[0].subject
     assert "Tenant seen" not in mails[0].body  # the content stays behind sign-in
     # Nobody on duty: every supervisor of the organisation is told.
-    service.set_on_duty(db, user_id=second.user_id, organisation_id=sup.organisation_id,
-                        on_duty=False, actor=second.actor)
+    service.set_on_duty(
+        db,
+        user_id=second.user_id,
+        organisation_id=sup.organisation_id,
+        on_duty=False,
+        actor=second.actor,
+    )
     service.create_partner_report(
-        db, principal=partner.principal, actor=partner.actor,
-        data=f.partner_report(immediate_risk=True), settings=Settings(environment="test"))
+        db,
+        principal=partner.principal,
+        actor=partner.actor,
+        data=f.partner_report(immediate_risk=True),
+        settings=Settings(environment="test"),
+    )
     db.commit()
     later = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[1:]
     assert sorted(m.recipient for m in later) == sorted([sup.email, second.email])
@@ -297,13 +342,19 @@ def test_keep_in_contact_answers_are_raw_until_sanitised(
     db: Session, world: dict[str, f.Person]
 ) -> None:
     submitted = service.create_resident_report(
-        db, data=f.resident_report(), organisation_id=world["supervisor"].organisation_id)
+        db, data=f.resident_report(), organisation_id=world["supervisor"].organisation_id
+    )
     db.commit()
     report = db.get(IntelReport, submitted.report_id)
     assert report is not None and submitted.resident_code
     sup = world["supervisor"]
-    service.ask_reporter(db, report=report, principal=sup.principal, actor=sup.actor,
-                         question="What colour was the car?")
+    service.ask_reporter(
+        db,
+        report=report,
+        principal=sup.principal,
+        actor=sup.actor,
+        question="What colour was the car?",
+    )
     db.commit()
     found = service.find_by_code(db, submitted.resident_code)
     assert found is not None
@@ -314,8 +365,14 @@ def test_keep_in_contact_answers_are_raw_until_sanitised(
         ("to_reporter", "What colour was the car?"),
         ("from_reporter", None),
     ]
-    service.sanitise_message(db, report=report, message=messages[1], principal=sup.principal,
-                             actor=sup.actor, text="Blue. [PHONE REMOVED]")
+    service.sanitise_message(
+        db,
+        report=report,
+        message=messages[1],
+        principal=sup.principal,
+        actor=sup.actor,
+        text="Blue. [PHONE REMOVED]",
+    )
     db.commit()
     assert messages[1].sanitised_body == "Blue. [PHONE REMOVED]"
     answered = [e for e in _events(db, report.id) if e.event == "intel.reporter_answered"]
@@ -328,9 +385,16 @@ def test_contact_details_cannot_survive_sanitisation(
     report = _resident(db, world, contact=ContactDetails(name="Jo Bloggs", phone="07700 900999"))
     sup = world["supervisor"]
     with pytest.raises(service.IntakeError, match="contact details"):
-        service.sanitise(db, report=report, principal=sup.principal, actor=sup.actor,
-                         narrative="Reported by Jo Bloggs about dealing.", assessment=None,
-                         location_text=None, summary=None)
+        service.sanitise(
+            db,
+            report=report,
+            principal=sup.principal,
+            actor=sup.actor,
+            narrative="Reported by Jo Bloggs about dealing.",
+            assessment=None,
+            location_text=None,
+            summary=None,
+        )
 
 
 def test_closing_needs_a_reason(db: Session, world: dict[str, f.Person]) -> None:
@@ -338,8 +402,13 @@ def test_closing_needs_a_reason(db: Session, world: dict[str, f.Person]) -> None
     sup = world["supervisor"]
     with pytest.raises(service.IntakeError, match="why"):
         service.close(db, report=report, principal=sup.principal, actor=sup.actor, reason=" ")
-    service.close(db, report=report, principal=sup.principal, actor=sup.actor,
-                  reason="Duplicate of an earlier report")
+    service.close(
+        db,
+        report=report,
+        principal=sup.principal,
+        actor=sup.actor,
+        reason="Duplicate of an earlier report",
+    )
     db.commit()
     assert report.state == State.CLOSED
     (event,) = [e for e in _events(db, report.id) if e.event == "intel.closed"]
@@ -367,13 +436,19 @@ def test_retention_disposal_erases_everything_personal(
     )
     db.commit()
     assert len(names) == 1 and store.path(names[0]).exists()
-    review = db.scalar(select(RetentionReview).where(
-        RetentionReview.record_id == submitted.report_id))
+    review = db.scalar(
+        select(RetentionReview).where(RetentionReview.record_id == submitted.report_id)
+    )
     assert review is not None
     sup = world["supervisor"]
-    outcome = retention_decide(db, review_id=review.id, decision="dispose",
-                               reason="No further value", actor=sup.actor,
-                               decided_by_user_id=sup.user_id)
+    outcome = retention_decide(
+        db,
+        review_id=review.id,
+        decision="dispose",
+        reason="No further value",
+        actor=sup.actor,
+        decided_by_user_id=sup.user_id,
+    )
     db.commit()
     assert "original" in outcome.erased_fields and "photos" in outcome.erased_fields
     report = db.get(IntelReport, submitted.report_id)

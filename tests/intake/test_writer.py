@@ -66,7 +66,7 @@ def test_one_failing_unit_does_not_sink_the_batch(scratch: Runtime) -> None:
         also_good = writer.submit(_insert(2))
         gate.set()
         assert good.result(10) == 1 and also_good.result(10) == 2
-        with pytest.raises(Exception, match="(?i)unique|duplicate"):
+        with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
             bad.result(10)
     finally:
         writer.stop()

@@ -95,7 +95,8 @@ PARTNER_REPORTS: tuple[PartnerReportIn, ...] = (
         subjects=(
             SubjectIn(kind=SubjectKind.PERSON, value="Tenant (60s)", role=SubjectRole.VICTIM),
             SubjectIn(
-                kind=SubjectKind.PERSON, value="Male, about 19, local accent",
+                kind=SubjectKind.PERSON,
+                value="Male, about 19, local accent",
                 role=SubjectRole.SUSPECT,
             ),
             SubjectIn(kind=SubjectKind.VEHICLE, value="YX19 KLM", role=SubjectRole.SUSPECT),

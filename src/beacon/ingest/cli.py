@@ -18,9 +18,12 @@ stats_app = typer.Typer(help="Figures from the loaded data.", no_args_is_help=Tr
 
 
 def register(app: typer.Typer, import_app: typer.Typer | None = None) -> None:
-    """Add ``import police`` and the ``stats`` group to ``beacon``."""
+    """Add ``import police``, ``import partner-feed`` and the ``stats`` group to ``beacon``."""
+    from beacon.ingest.partner_cli import register as register_partner_feeds
+
     assert import_app is not None
     import_app.command("police")(import_police)
+    register_partner_feeds(import_app, stats_app)
     app.add_typer(stats_app, name="stats")
 
 

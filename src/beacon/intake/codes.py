@@ -13,6 +13,7 @@ Staff references (``BCN-XXXXXXXX``) are random too, so neither kind orders repor
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -30,7 +31,13 @@ _HASHER = PasswordHasher(time_cost=1, memory_cost=2048, parallelism=1)
 
 
 def _random(length: int) -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+    # One read of the system's CSPRNG, 5 bits per character (32 symbols: no bias).
+    value = int.from_bytes(secrets.token_bytes((5 * length + 7) // 8), "big")
+    chars = []
+    for _ in range(length):
+        chars.append(ALPHABET[value & 31])
+        value >>= 5
+    return "".join(chars)
 
 
 def new_resident_code() -> tuple[str, str, str]:
@@ -39,6 +46,21 @@ def new_resident_code() -> tuple[str, str, str]:
     raw = locator + secret
     shown = "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
     return shown, locator, secret
+
+
+@dataclass(frozen=True)
+class PreparedCode:
+    """A new resident code with its secret already hashed (hashing is the slow part, so the
+    portal does it in the request's worker thread, not in the single database writer)."""
+
+    shown: str
+    locator: str
+    secret_hash: str
+
+
+def prepare_resident_code() -> PreparedCode:
+    shown, locator, secret = new_resident_code()
+    return PreparedCode(shown=shown, locator=locator, secret_hash=hash_secret(secret))
 
 
 def new_staff_reference() -> str:

@@ -229,7 +229,9 @@ def parse_when(data: Mapping[str, Any], errors: _Collector, *, today: dt.date) -
             errors.add("occurred_to", "must be on or after the first date")
     if mode in ("date", "range") and start is None and "occurred_from" not in errors.errors:
         errors.add("occurred_from", "enter the date, or choose 'I don't know'")
-    return When(occurred_from=start, occurred_to=end, time_text=time_text, ongoing=mode == "ongoing")
+    return When(
+        occurred_from=start, occurred_to=end, time_text=time_text, ongoing=mode == "ongoing"
+    )
 
 
 def _narrative(value: Any, name: str, errors: _Collector) -> str:
@@ -379,9 +381,14 @@ def parse_partner_submission(
     ids: list[int] = []
     for value in indicator_ids:
         try:
-            ids.append(int(value))
-        except (TypeError, ValueError):
+            number = int(value)
+        except (TypeError, ValueError, OverflowError):
             errors.add("indicators", "unknown indicator")
+            continue
+        if not 0 < number < 2**31:  # beyond any id (and beyond what SQLite can bind)
+            errors.add("indicators", "unknown indicator")
+            continue
+        ids.append(number)
     errors.raise_if_any()
     return PartnerReportIn(
         summary=summary,

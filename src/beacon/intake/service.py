@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from beacon.access.policy import Action, Decision, FieldGroup, decide
@@ -26,11 +26,12 @@ from beacon.audit.service import AuditActor, record_event
 from beacon.auth.models import Organisation, User, UserRole
 from beacon.auth.permissions import Permission, Role
 from beacon.config import Settings
+from beacon.geography._common import GeographyError
 from beacon.geography.locate import locate, lookup_postcode
 from beacon.intake import codes
 from beacon.intake.models import (
-    RECORD_TYPE,
     RAW_RECORD_TYPE,
+    RECORD_TYPE,
     Channel,
     IntelIndicator,
     IntelMessage,
@@ -42,6 +43,7 @@ from beacon.intake.models import (
     LocationMode,
     State,
     SupervisorDuty,
+    new_id,
 )
 from beacon.intake.schemas import (
     Grading,
@@ -50,8 +52,8 @@ from beacon.intake.schemas import (
     Where,
 )
 from beacon.notify.service import enqueue_email
-from beacon.retention.service import schedule_review
-from beacon.sanitise.photos import CleanPhoto, PhotoStore
+from beacon.retention.service import schedule_first_review, schedule_review
+from beacon.sanitise.photos import CleanPhoto, PhotoStore, StoredPhoto
 
 if TYPE_CHECKING:
     from beacon.sanitise.detect import Finding
@@ -128,25 +130,44 @@ def resident_reports_organisation(session: Session, settings: Settings) -> Organ
 intake_organisation = resident_reports_organisation
 
 
-def _place(session: Session, report: IntelReport, where: Where) -> None:
-    """Store the place and its area codes (computed once, at intake)."""
-    report.location_mode = where.mode.value
-    report.latitude, report.longitude = where.latitude, where.longitude
-    report.postcode = where.postcode
+def resolve_place(session: Session, where: Where) -> dict[str, Any]:
+    """The place's columns and its area codes (computed once, at intake). Read-only, so the
+    portal runs it before handing the write to the single writer."""
+    place: dict[str, Any] = {
+        "location_mode": where.mode.value,
+        "latitude": where.latitude,
+        "longitude": where.longitude,
+        "postcode": where.postcode,
+        "lsoa_code": None,
+        "ward_code": None,
+        "district_code": None,
+        "force_code": None,
+    }
     result = None
-    if where.mode is LocationMode.POINT and where.latitude is not None:
-        assert where.longitude is not None
-        result = locate(session, where.latitude, where.longitude)
-    elif where.mode is LocationMode.POSTCODE and where.postcode:
-        found = lookup_postcode(session, where.postcode)
-        result = found  # type: ignore[assignment]
+    try:
+        if where.mode is LocationMode.POINT and where.latitude is not None:
+            assert where.longitude is not None
+            result = locate(session, where.latitude, where.longitude)
+        elif where.mode is LocationMode.POSTCODE and where.postcode:
+            found = lookup_postcode(session, where.postcode)
+            result = found  # type: ignore[assignment]
+    except GeographyError:
+        # Not loaded, or outside every loaded area / not in the directory: the place is kept
+        # as given (a report is never refused for it); the codes stay empty.
+        return place
     if result is None:
-        return
-    report.lsoa_code = result.lsoa.code if result.lsoa else None
+        return place
     ward = result.ward or getattr(result, "boundary_ward", None)
-    report.ward_code = ward.code if ward else None
-    report.district_code = result.district.code if result.district else None
-    report.force_code = result.force.code if result.force else None
+    place["lsoa_code"] = result.lsoa.code if result.lsoa else None
+    place["ward_code"] = ward.code if ward else None
+    place["district_code"] = result.district.code if result.district else None
+    place["force_code"] = result.force.code if result.force else None
+    return place
+
+
+def _place(session: Session, report: IntelReport, where: Where) -> None:
+    for name, value in resolve_place(session, where).items():
+        setattr(report, name, value)
 
 
 def _unique_reference(session: Session) -> str:
@@ -167,6 +188,16 @@ class Submitted:
     resident_code: str | None  # shown once to the resident; only its hash is stored
 
 
+_REPORT_TABLE: Table = IntelReport.__table__  # type: ignore[assignment]
+_RAW_TABLE: Table = IntelRawSubmission.__table__  # type: ignore[assignment]
+_PHOTO_TABLE: Table = IntelPhoto.__table__  # type: ignore[assignment]
+# Built once: constructing statements per call cost more than executing them (see
+# benchmarks/bench_intake.py and docs/PERFORMANCE.md).
+_INSERT_REPORT = insert(_REPORT_TABLE)
+_INSERT_RAW = insert(_RAW_TABLE)
+_INSERT_PHOTO = insert(_PHOTO_TABLE)
+
+
 def create_resident_report(
     session: Session,
     *,
@@ -175,88 +206,109 @@ def create_resident_report(
     photos: Sequence[CleanPhoto] = (),
     store: PhotoStore | None = None,
     saved_names: list[str] | None = None,
+    code: codes.PreparedCode | None = None,
+    place: dict[str, Any] | None = None,
+    stored_photos: Sequence[StoredPhoto] = (),
 ) -> Submitted:
     """Store a resident's report (raw and working records) and its photos; return the code.
 
-    Photos are written (and fsynced) before the rows that name them; ``saved_names`` collects
-    the files so the caller can delete them if the transaction does not commit."""
+    This runs in the portal's single database writer, so everything slow happens before it:
+    the code's Argon2 hash (``code``, from ``codes.prepare_resident_code``), the place's area
+    codes (``place``, from ``resolve_place``), photo re-encoding and the receiving
+    organisation. It writes with pre-built Core statements for the same reason. The portal
+    stores photo files itself beforehand (``stored_photos``) and deletes them if this does not
+    commit; with ``photos`` and ``store`` instead, files are written (and fsynced) here before
+    the rows that name them, and ``saved_names`` collects them for the same clean-up."""
     day = today()
-    shown, locator, secret = codes.new_resident_code()
-    report = IntelReport(
-        reference=_unique_reference(session),
-        channel=Channel.RESIDENT.value,
-        state=State.RECEIVED.value,
-        owning_organisation_id=organisation_id,
-        received_on=day,
-        state_changed_on=day,
-        occurred_from=data.when.occurred_from,
-        occurred_to=data.when.occurred_to,
-        occurred_time=data.when.time_text,
-        occurred_ongoing=data.when.ongoing,
-        theme_hints=" ".join(data.hints),
-        handling_code="C",
-        handling_conditions="Unsanitised resident report: not for dissemination",
-        restricted=True,
-        contact_locator=locator,
-        contact_secret_hash=codes.hash_secret(secret),
+    code = code or codes.prepare_resident_code()
+    if place is None:
+        place = resolve_place(session, data.where)
+    report_id = new_id()
+    # Random 40 bits: a clash is left to the unique index (the resident is asked to send
+    # again) rather than paying a lookup on every submission.
+    reference = codes.new_staff_reference()
+    connection = session.connection()
+    connection.execute(
+        _INSERT_REPORT,
+        {
+            "id": report_id,
+            "reference": reference,
+            "channel": Channel.RESIDENT.value,
+            "state": State.RECEIVED.value,
+            "owning_organisation_id": organisation_id,
+            "submitted_by_user_id": None,
+            "received_on": day,
+            "state_changed_on": day,
+            "occurred_from": data.when.occurred_from,
+            "occurred_to": data.when.occurred_to,
+            "occurred_time": data.when.time_text,
+            "occurred_ongoing": data.when.ongoing,
+            "theme_hints": " ".join(data.hints),
+            "handling_code": "C",
+            "handling_conditions": "Unsanitised resident report: not for dissemination",
+            "immediate_risk": False,
+            "restricted": True,
+            "erased": False,
+            "contact_locator": code.locator,
+            "contact_secret_hash": code.secret_hash,
+            **place,
+        },
     )
-    _place(session, report, data.where)
-    session.add(report)
-    session.flush()
     contact = data.contact
-    session.add(
-        IntelRawSubmission(
-            report_id=report.id,
-            narrative=data.narrative,
-            location_text=data.where.text,
-            contact_name=contact.name if contact else None,
-            contact_email=contact.email if contact else None,
-            contact_phone=contact.phone if contact else None,
-            contact_preference=contact.preference if contact else None,
-            proposed_json="",  # computed when a supervisor first opens it (keeps intake fast)
-        )
+    connection.execute(
+        _INSERT_RAW,
+        {
+            "id": new_id(),
+            "report_id": report_id,
+            "narrative": data.narrative,
+            "assessment": None,
+            "location_text": data.where.text,
+            "contact_name": contact.name if contact else None,
+            "contact_email": contact.email if contact else None,
+            "contact_phone": contact.phone if contact else None,
+            "contact_preference": contact.preference if contact else None,
+            "proposed_json": "",  # computed when a supervisor first opens it
+        },
     )
+    stored = list(stored_photos)
     if photos:
         if store is None:
             raise IntakeError("photos need a photo store")
         for photo in photos:
-            name = store.save(photo)
+            kept = store.store(photo)
             if saved_names is not None:
-                saved_names.append(name)
-            session.add(
-                IntelPhoto(
-                    report_id=report.id,
-                    storage_name=name,
-                    content_type=photo.content_type,
-                    width=photo.width,
-                    height=photo.height,
-                    size_bytes=len(photo.data),
-                )
-            )
+                saved_names.append(kept.name)
+            stored.append(kept)
+    for kept in stored:
+        connection.execute(
+            _INSERT_PHOTO,
+            {
+                "id": new_id(),
+                "report_id": report_id,
+                "storage_name": kept.name,
+                "content_type": kept.content_type,
+                "width": kept.width,
+                "height": kept.height,
+                "size_bytes": kept.size_bytes,
+                "released": False,
+            },
+        )
     record_event(
         session,
         action=AuditAction.COLLECTION,
         event="intel.resident_report_received",
         actor=PORTAL_ACTOR,
         record_type=RECORD_TYPE,
-        record_id=report.id,
+        record_id=report_id,
         details={
-            "reference": report.reference,
+            "reference": reference,
             "with_contact_details": contact is not None,
-            "photos": len(photos),
+            "photos": len(stored),
         },
         occurred_at=coarse_now(),
     )
-    schedule_review(
-        session,
-        record_type=RECORD_TYPE,
-        record_id=report.id,
-        theme=None,
-        grade=None,
-        created_on=day,
-    )
-    session.flush()
-    return Submitted(report_id=report.id, reference=report.reference, resident_code=shown)
+    schedule_first_review(session, record_type=RECORD_TYPE, record_id=report_id, created_on=day)
+    return Submitted(report_id=report_id, reference=reference, resident_code=code.shown)
 
 
 def create_partner_report(
@@ -685,8 +737,11 @@ def proposals(session: Session, raw: IntelRawSubmission) -> list[dict[str, Any]]
     )
     sanitiser = get_sanitiser()
     found: list[dict[str, Any]] = []
-    for part, text in (("narrative", raw.narrative), ("assessment", raw.assessment),
-                       ("location_text", raw.location_text)):
+    for part, text in (
+        ("narrative", raw.narrative),
+        ("assessment", raw.assessment),
+        ("location_text", raw.location_text),
+    ):
         if text:
             found.extend(_finding_dict(part, f) for f in sanitiser.analyse(text, reporter))
     raw.proposed_json = json.dumps(found)
@@ -708,8 +763,11 @@ def _finding_dict(part: str, finding: Finding) -> dict[str, Any]:
 
 def proposed_text(raw: IntelRawSubmission, found: Sequence[dict[str, Any]], part: str) -> str:
     """The part's text with every proposed redaction applied (flags left in place)."""
-    text = {"narrative": raw.narrative, "assessment": raw.assessment,
-            "location_text": raw.location_text}[part] or ""
+    text = {
+        "narrative": raw.narrative,
+        "assessment": raw.assessment,
+        "location_text": raw.location_text,
+    }[part] or ""
     spans = sorted(
         (f for f in found if f["part"] == part and f["action"] == "redact"),
         key=lambda f: f["start"],
@@ -815,8 +873,11 @@ def sanitise(
     if raw is not None:
         # Anything the reporter gave as contact details must not survive into the working copy.
         for detail in (raw.contact_name, raw.contact_email, raw.contact_phone):
-            if detail and detail.strip() and detail.strip().lower() in (
-                " ".join(filter(None, (narrative, assessment, location_text, summary))).lower()
+            if (
+                detail
+                and detail.strip()
+                and detail.strip().lower()
+                in (" ".join(filter(None, (narrative, assessment, location_text, summary))).lower())
             ):
                 left.append(detail)
     if left:
@@ -949,8 +1010,10 @@ def ask_reporter(
 ) -> IntelMessage:
     """A handling officer's question, shown to the resident who has the code."""
     _require(
-        principal, report, Action.EDIT, (State.RECEIVED, State.SANITISED, State.GRADED,
-                                         State.DISSEMINATED)
+        principal,
+        report,
+        Action.EDIT,
+        (State.RECEIVED, State.SANITISED, State.GRADED, State.DISSEMINATED),
     )
     question = question.strip()
     if not question:
@@ -1058,8 +1121,10 @@ def sanitise_message(
     text: str,
 ) -> None:
     _require(
-        principal, report, Action.SANITISE, (State.RECEIVED, State.SANITISED, State.GRADED,
-                                             State.DISSEMINATED)
+        principal,
+        report,
+        Action.SANITISE,
+        (State.RECEIVED, State.SANITISED, State.GRADED, State.DISSEMINATED),
     )
     if message.report_id != report.id or message.direction != "from_reporter":
         raise IntakeError("not an answer to this report")
@@ -1090,13 +1155,25 @@ def erase_report(session: Session, record_id: str) -> list[str]:
     if report is None:
         raise LookupError(f"intel_report {record_id} does not exist")
     erased: list[str] = []
-    for name in ("narrative", "assessment", "location_text", "summary", "source_details",
-                 "latitude", "longitude", "postcode", "contact_secret_hash", "contact_locator",
-                 "occurred_time"):
+    for name in (
+        "narrative",
+        "assessment",
+        "location_text",
+        "summary",
+        "source_details",
+        "latitude",
+        "longitude",
+        "postcode",
+        "contact_secret_hash",
+        "contact_locator",
+        "occurred_time",
+    ):
         if getattr(report, name) is not None:
             setattr(report, name, None)
             erased.append(name)
-    raw = session.scalar(select(IntelRawSubmission).where(IntelRawSubmission.report_id == report.id))
+    raw = session.scalar(
+        select(IntelRawSubmission).where(IntelRawSubmission.report_id == report.id)
+    )
     if raw is not None:
         session.delete(raw)
         erased.append("original")

@@ -60,8 +60,9 @@ def deliver_pending(session: Session, settings: Settings, *, limit: int = 100) -
     """Send pending messages (oldest first), committing after each so a crash mid-way never
     sends one twice from this process's point of view. Returns what happened."""
     if settings.smtp_host is None:
-        pending = len(session.scalars(select(OutboxMessage.id).where(
-            OutboxMessage.status == "pending")).all())
+        pending = len(
+            session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all()
+        )
         return DeliveryReport(sent=0, failed=0, pending=pending)
     sent = failed = 0
     ids = session.scalars(
@@ -88,6 +89,7 @@ def deliver_pending(session: Session, settings: Settings, *, limit: int = 100) -
             message.last_error = None
             sent += 1
         session.commit()
-    pending = len(session.scalars(select(OutboxMessage.id).where(
-        OutboxMessage.status == "pending")).all())
+    pending = len(
+        session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all()
+    )
     return DeliveryReport(sent=sent, failed=failed, pending=pending)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from beacon.audit.models import AuditAction, AuditEvent
@@ -306,6 +306,43 @@ def schedule_review(
     return review
 
 
+_REVIEWS: Table = RetentionReview.__table__  # type: ignore[assignment]
+_RULES: Table = RetentionRule.__table__  # type: ignore[assignment]
+_DEFAULT_RULE_DAYS = select(_RULES.c.review_after_days).where(
+    _RULES.c.theme == ANY, _RULES.c.grade == ANY
+)
+_INSERT_REVIEW = insert(_REVIEWS)
+
+
+def schedule_first_review(
+    session: Session, *, record_type: str, record_id: str, created_on: dt.date
+) -> dt.date:
+    """``schedule_review`` for a record created in this transaction with no theme or grade yet
+    (a resident's report): the default rule applies and no schedule can exist. Pre-built
+    statements, because this runs once per submission in the intake writer."""
+    connection = session.connection()
+    days = connection.execute(_DEFAULT_RULE_DAYS).scalar()
+    if days is None:
+        raise RetentionError(
+            "no retention rule applies: the default (*, *) rule is missing; "
+            "set one with `beacon retention set-rule --theme '*' --grade '*' --days N`"
+        )
+    review_due = created_on + dt.timedelta(days=int(days))
+    connection.execute(
+        _INSERT_REVIEW,
+        {
+            "record_type": record_type,
+            "record_id": record_id,
+            "theme": None,
+            "grade": None,
+            "created_on": created_on,
+            "review_due": review_due,
+            "status": ReviewStatus.PENDING.value,
+        },
+    )
+    return review_due
+
+
 def due_reviews(
     session: Session, *, on: dt.date | None = None, limit: int = DEFAULT_DUE_LIMIT
 ) -> list[RetentionReview]:
@@ -378,7 +415,7 @@ def decide(
         decided_by_user_id = actor.id
     decision_date, decided_at = _decision_time(on)
     previous_due = review.review_due
-    target = {"record_type": review.record_type, "record_id": review.record_id}
+    record_type, record_id = review.record_type, review.record_id
 
     if choice == "keep":
         rule = resolve_rule(session, review.theme, review.grade)
@@ -406,7 +443,8 @@ def decide(
                 "rule": rule_to_dict(rule),
                 "decided_by_user_id": decided_by_user_id,
             },
-            **target,
+            record_type=record_type,
+            record_id=record_id,
         )
         return DecisionOutcome(review=review, decision="keep", audit_event=event, next_due=next_due)
 
@@ -437,7 +475,8 @@ def decide(
             "erased_fields": list(erased),
             "decided_by_user_id": decided_by_user_id,
         },
-        **target,
+        record_type=record_type,
+        record_id=record_id,
     )
     return DecisionOutcome(
         review=review, decision="dispose", audit_event=event, erased_fields=tuple(erased)

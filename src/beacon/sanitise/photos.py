@@ -106,6 +106,17 @@ def clean_photo(data: bytes, *, max_bytes: int = MAX_PHOTO_BYTES) -> CleanPhoto:
     )
 
 
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A cleaned photo already written to the store (what the database row records)."""
+
+    name: str
+    content_type: str
+    width: int
+    height: int
+    size_bytes: int
+
+
 class PhotoStore:
     """Photo files under ``directory`` with random names; written durably (fsync) before the
     report that refers to them commits, removed again if it does not."""
@@ -129,6 +140,15 @@ class PhotoStore:
         finally:
             os.close(directory_fd)
         return name
+
+    def store(self, photo: CleanPhoto) -> StoredPhoto:
+        return StoredPhoto(
+            name=self.save(photo),
+            content_type=photo.content_type,
+            width=photo.width,
+            height=photo.height,
+            size_bytes=len(photo.data),
+        )
 
     def path(self, name: str) -> Path:
         if "/" in name or "\\" in name or name.startswith("."):

@@ -88,6 +88,9 @@ _env = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    # Templates ship inside the package: no need to stat every file on every render (that
+    # cost showed up in the intake benchmark). `beacon serve --reload` restarts the process.
+    auto_reload=False,
 )
 _env.filters.update(
     number=_number,
