@@ -105,3 +105,25 @@ def test_demo_intelligence_is_created_once_and_owned_by_the_hub(runtime: Runtime
         # The immediate-risk partner report queued an alert for the demo supervisor.
         alerts = session.scalars(select(OutboxMessage)).all()
         assert [m.recipient for m in alerts] == ["supervisor@demo.beacon.example"]
+
+
+def test_demo_partner_feeds_import_cleanly_once(runtime: Runtime) -> None:
+    import datetime as dt
+
+    from beacon.demo.accounts import ensure_demo_accounts
+    from beacon.demo.feeds import load_demo_feeds
+
+    load_demo(runtime)
+    with runtime.sessions() as session, session.begin():
+        ensure_demo_accounts(session, environment="development")
+    day = dt.date(2026, 11, 24)
+    with runtime.sessions() as session:
+        first = load_demo_feeds(session, today=day)
+    assert set(first) == {"asb", "deliberate-fires", "assault-admissions"}
+    for figures in first.values():
+        assert figures["imported"] > 0 and figures["rejected"] == 0
+    with runtime.sessions() as session:
+        second = load_demo_feeds(session, today=day)
+    for kind, figures in second.items():
+        assert figures["imported"] == 0
+        assert figures["duplicates"] == first[kind]["rows_read"]

@@ -25,6 +25,7 @@ def demo_load(
     2017 and 2018 (real data.police.uk files shipped in the crime-sim-toolkit package), demo
     sign-ins, and a few invented intelligence reports for the intake queue."""
     from beacon.demo.accounts import DemoAccountsRefused, ensure_demo_accounts
+    from beacon.demo.feeds import load_demo_feeds
     from beacon.demo.intake import seed_demo_intake
     from beacon.demo.load import load_demo
 
@@ -35,6 +36,8 @@ def demo_load(
             logins = ensure_demo_accounts(session, environment=runtime.settings.environment)
         with runtime.sessions() as session, session.begin():
             intelligence = seed_demo_intake(session, runtime.settings)
+        with runtime.sessions() as session:
+            feeds = load_demo_feeds(session)
     except (DemoDataMissing, DemoAccountsRefused) as exc:
         fail(str(exc))
     finally:
@@ -44,6 +47,7 @@ def demo_load(
             {
                 **report.to_dict(),
                 "intelligence_reports": intelligence,
+                "partner_feeds": feeds,
                 "logins": [vars(login) for login in logins],
             }
         )
@@ -58,6 +62,11 @@ def demo_load(
         typer.echo(f"demo: {name} already loaded")
     if intelligence:
         typer.echo(f"demo: {intelligence} intelligence reports waiting in the intake queue")
+    for kind, figures in feeds.items():
+        typer.echo(
+            f"demo: partner feed {kind}: {figures['imported']} imported, "
+            f"{figures['duplicates']} already there, {figures['rejected']} rejected"
+        )
     typer.echo("demo: sign in with one of these (new passwords at every `beacon demo load`):")
     for login in logins:
         typer.echo(f"  {login.email:34} {login.password}   ({', '.join(login.roles)})")
