@@ -6,8 +6,8 @@ JSON API routers are mounted under ``/api`` (OpenAPI at ``/api/openapi.json``, S
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from anyio import to_thread
 from fastapi import FastAPI
@@ -17,6 +17,13 @@ from beacon import __version__
 from beacon.audit import web as audit_web
 from beacon.auth import web as auth_web
 from beacon.config import Settings, get_settings
+from beacon.intake import admin_web as intake_admin_web
+from beacon.intake import partner_web as intake_partner_web
+from beacon.intake import portal as intake_portal
+from beacon.intake import views as intake_views
+from beacon.intake import web as intake_web
+from beacon.intake.service import configure_photo_directory
+from beacon.intake.writer import SubmissionWriter
 from beacon.retention import web as retention_web
 from beacon.runtime import Runtime, open_runtime
 from beacon.web import docs, health, pages, views
@@ -25,6 +32,18 @@ from beacon.web.errors import API_PREFIX, install_error_handlers
 from beacon.web.security import SecurityHeadersMiddleware
 
 OPENAPI_URL = f"{API_PREFIX}/openapi.json"
+
+
+@contextmanager
+def _intake_writer(app: FastAPI, runtime: Runtime) -> Iterator[None]:
+    """Resident submissions go through one group-committing writer (see intake/writer.py)."""
+    writer = SubmissionWriter(runtime.sessions)
+    writer.start()
+    app.state.intake_writer = writer
+    try:
+        yield
+    finally:
+        writer.stop()
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -42,12 +61,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if runtime is not None:
             app.state.runtime = runtime
-            yield
+            with _intake_writer(app, runtime):
+                yield
             return
         opened = await to_thread.run_sync(open_runtime, resolved)
         app.state.runtime = opened
         try:
-            yield
+            with _intake_writer(app, opened):
+                yield
         finally:
             opened.close()
 
@@ -63,6 +84,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = resolved
+    configure_photo_directory(resolved)
     if runtime is not None:
         app.state.runtime = runtime
     app.state.assets = StaticAssets(STATIC_DIR)
@@ -79,5 +101,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(pages.router)
     app.include_router(audit_web.router)
     app.include_router(retention_web.router)
+    app.include_router(intake_portal.router)
+    # /intake/new before /intake/{report_id}: the first matching route wins.
+    app.include_router(intake_partner_web.router)
+    app.include_router(intake_web.router)
+    app.include_router(intake_admin_web.router)
+    app.include_router(intake_views.router, prefix=API_PREFIX)
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -45,7 +45,9 @@ def _register_domains() -> None:
     from beacon.demo.cli import register as register_demo
     from beacon.geography.cli import register as register_geography
     from beacon.ingest.cli import register as register_ingest
+    from beacon.notify.cli import register as register_notify
     from beacon.retention.cli import register as register_retention
+    from beacon.sanitise.cli import register as register_sanitise
     from beacon.web.cli import register as register_web
 
     register_geography(app, import_app)
@@ -55,6 +57,8 @@ def _register_domains() -> None:
     register_auth(app)
     register_audit(app)
     register_retention(app)
+    register_notify(app)
+    register_sanitise(app)
 
 
 _register_domains()

@@ -272,7 +272,10 @@ def test_route_role_matrix(app: FastAPI, runtime: Runtime) -> None:
                         path, data={"csrf_token": visitor.csrf()}, follow_redirects=False
                     )
                 assert response.status_code < 500, (method, path, visitor.name)
-                expected = visitor.allowed(rule)
+                # The JSON API changes nothing for a session cookie (no CSRF defence there):
+                # only API tokens may POST to it. Token access is tested per route elsewhere.
+                token_only = method != "GET" and template.startswith("/api/")
+                expected = visitor.allowed(rule) and not token_only
                 if expected == _denied(rule, response):
                     problems.append(
                         f"{method} {path} as {visitor.name}: expected "

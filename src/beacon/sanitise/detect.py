@@ -1,0 +1,682 @@
+"""Automatic pre-sanitisation of resident intelligence reports.
+
+Before a report is shown to staff, Beacon finds what could identify the REPORTER (their name
+and contact details, identity numbers, where they live, who they are related to) and redacts
+it, and flags the details about other people (a suspect's phone, car, postcode), which are the
+intelligence itself and stay in place.
+
+Detection is Microsoft Presidio's ``AnalyzerEngine`` with its no-op NLP engine (no spaCy model
+is loaded or downloaded) and an explicit registry: Presidio's UK recognisers (postcode, NINO,
+NHS number, vehicle registration, driving licence, passport; all off by default), its e-mail
+recogniser (validated against tldextract's bundled suffix list, never the network), its
+``phonenumbers`` recogniser (for numbers from abroad) and its card-number recogniser, plus
+Beacon's own in ``recognisers.py`` (UK phone numbers including Ofcom's drama ranges, stricter
+postcodes, NINO, NHS with checksum, registrations, e-mail, handles, URLs, dates of birth,
+self-references, the reporter's details). Presidio's context enhancers need tokens the no-op
+engine does not make, so they are replaced by no-ops and Beacon applies the rules below.
+
+Rules, in order:
+
+1. The reporter's own details (``ReporterDetails``) are found wherever they appear (phone,
+   e-mail and postcode whatever the spacing or case; the first line of the address; the full
+   name, and each name word when capitalised or when the whole text is lower case) and are
+   always redacted.
+2. ``NINO``, ``NHS_NUMBER``, ``CARD_NUMBER``, ``DRIVING_LICENCE``, ``PASSPORT``,
+   ``REPORTER_NAME``, ``REPORTER_ADDRESS`` and ``SELF_REFERENCE`` are always redacted.
+3. Contact details (``PHONE``, ``EMAIL``, ``SOCIAL_HANDLE``, ``URL``): the cue word nearest the
+   detail in the same sentence decides, looking first before it (up to 80 characters), then
+   after it (up to 60). First-person cues ("my number", "call me on", "I'm on", "contact me",
+   "(mine)") mean redact; third-party cues ("his number", "the dealer's phone", "they use",
+   "gives out", "text this number to buy", "got a text from", "scam") mean flag. No cue: redact
+   (a number nobody claims may be the reporter's), except that a detail continuing a flagged one
+   just before it ("... also a second phone X") is flagged too.
+4. ``VEHICLE_REGISTRATION``: redact after a first-person vehicle cue ("my car", "our van",
+   "my reg") within 40 characters, otherwise flag.
+5. ``POSTCODE``: redact when a self-reference is within 100 characters either side, or a
+   first-person cue ("my postcode", "our address", "I live") comes before it in the sentence;
+   otherwise flag.
+6. ``DATE_OF_BIRTH``: flag after a third-party cue ("his DOB"), otherwise redact.
+7. Overlaps. Findings other than self-references are chosen greedily: longest first, then one
+   that matches the reporter's details, then redact before flag, then higher score; one that
+   overlaps a chosen finding is dropped. Overlapping self-references are merged, then cut short
+   before the first other finding inside them, so "I live at 14 Acacia Avenue, LS6 2AB" gives
+   a self-reference and a postcode, each with its own type.
+
+``Sanitiser.redact`` replaces each redact finding with ``[TYPE REMOVED]`` (``[PHONE REMOVED]``,
+``[SELF REFERENCE REMOVED]``) using presidio-anonymizer's ``AnonymizerEngine``; flags stay.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine, NlpEngineProvider
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import OperatorConfig
+from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
+
+from beacon.sanitise.recognisers import (
+    REASON_KEY,
+    REPORTER_KEY,
+    BeaconEmailRecognizer,
+    DateOfBirthRecognizer,
+    ForeignPhoneRecognizer,
+    NhsNumberRecognizer,
+    OfflineEmailRecognizer,
+    PresidioCreditCard,
+    PresidioNhs,
+    PresidioUkDrivingLicence,
+    PresidioUkNino,
+    PresidioUkPassport,
+    PresidioUkPostcode,
+    PresidioUkVehicleRegistration,
+    ReporterRecognizer,
+    SelfReferenceRecognizer,
+    SocialHandleRecognizer,
+    UkNinoStrongRecognizer,
+    UkPhoneRecognizer,
+    UkPostcodeStrongRecognizer,
+    UkVrmRecognizer,
+    UrlRecognizer,
+    normalise_postcode,
+    plausible_vrm,
+    reporter_patterns,
+)
+
+FINDING_TYPES = (
+    "PHONE",
+    "EMAIL",
+    "POSTCODE",
+    "NINO",
+    "NHS_NUMBER",
+    "VEHICLE_REGISTRATION",
+    "SELF_REFERENCE",
+    "REPORTER_NAME",
+    "REPORTER_ADDRESS",
+    "SOCIAL_HANDLE",
+    "URL",
+    "DATE_OF_BIRTH",
+    "CARD_NUMBER",
+    "DRIVING_LICENCE",
+    "PASSPORT",
+)
+
+
+def placeholder(kind: str) -> str:
+    """What replaces a redacted finding: ``[PHONE REMOVED]``, ``[NHS NUMBER REMOVED]``..."""
+    return f"[{kind.replace('_', ' ')} REMOVED]"
+
+
+# Presidio's entity names -> Beacon's finding types.
+PRESIDIO_TYPES = {
+    "PHONE_NUMBER": "PHONE",
+    "EMAIL_ADDRESS": "EMAIL",
+    "UK_POSTCODE": "POSTCODE",
+    "UK_NINO": "NINO",
+    "UK_NHS": "NHS_NUMBER",
+    "UK_VEHICLE_REGISTRATION": "VEHICLE_REGISTRATION",
+    "CREDIT_CARD": "CARD_NUMBER",
+    "UK_DRIVING_LICENCE": "DRIVING_LICENCE",
+    "UK_PASSPORT": "PASSPORT",
+}
+
+ALWAYS_REDACT = frozenset(
+    {
+        "NINO",
+        "NHS_NUMBER",
+        "CARD_NUMBER",
+        "DRIVING_LICENCE",
+        "PASSPORT",
+        "REPORTER_NAME",
+        "REPORTER_ADDRESS",
+        "SELF_REFERENCE",
+    }
+)
+CONTACT_TYPES = frozenset({"PHONE", "EMAIL", "SOCIAL_HANDLE", "URL"})
+
+Action = Literal["redact", "flag"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    start: int  # character offsets into the text
+    end: int
+    type: str  # one of FINDING_TYPES
+    text: str  # text[start:end]
+    score: float
+    action: Action
+    reason: str  # short human explanation, e.g. "first-person context: 'call me on'"
+
+
+@dataclass(frozen=True)
+class ReporterDetails:
+    """What the reporter chose to tell us about themselves (optional contact fields)."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> ReporterDetails:
+        """Build from a JSON object; unknown keys are ignored, values must be strings."""
+        values: dict[str, str | None] = {}
+        for key in ("name", "email", "phone", "address", "postcode"):
+            value = data.get(key)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"reporter field {key!r} must be a string")
+            values[key] = value.strip() if value and value.strip() else None
+        return cls(**values)
+
+    def is_empty(self) -> bool:
+        return not any((self.name, self.email, self.phone, self.address, self.postcode))
+
+
+# --------------------------------------------------------------------------------------------
+# Context cues
+# --------------------------------------------------------------------------------------------
+
+_CONTACT_NOUN = (
+    r"(?:number|no\.?|num|phone|mobile|mob|cell|landline|line|tel|telephone|contact(?:\s+details)?"
+    r"|details|e-?mail(?:\s+address)?|address|whats\s?app|snap(?:chat)?|insta(?:gram)?|handle|"
+    r"account|profile|page|facebook|fb|tiktok|website|site|burner)s?"
+)
+# Filler words between a possessive and its noun, never another possessive ("my dad his number").
+_FILLER = r"(?:(?!(?:his|her|their|my|our)\b)[\w'’]+\s+){0,2}?"
+FIRST_PERSON_CONTACT_RE = re.compile(
+    r"\b(?:my|our)\s+" + _FILLER + _CONTACT_NOUN + r"(?:'s|’s)?\b"
+    r"|\b(?:call|ring|phone|text|txt|contact|reach|email|e-mail|message|msg|whatsapp|dm|"
+    r"get\s+hold\s+of|get|find|reply\s+to|write\s+to)\s+(?:me|us)\b"
+    r"|\b(?:i'?m|i’m|im|i\s+am|we'?re|we\s+are)\s+on\b"
+    r"|\bme\s+on\b|\bi\s+can\s+be\s+(?:reached|contacted|called)\b|\(\s*(?:mine|me|home|work)\s*\)"
+    r"|\bmine\b|\b(?:home|work)\s+(?:number|phone|tel|no)\b|\bmy\s+details\b",
+    re.IGNORECASE,
+)
+# Verbs of someone using or handing out a number ("the lad gives out", "Tyler uses").
+_THIRD_PARTY_VERBS = (
+    r"(?:uses|using|used|use|gives?\s+out|gave\s+out|giving\s+out|hands?\s+out|handed\s+out|"
+    r"handing\s+out|advertis\w*|promot\w*|sells\s+(?:on|from|through)|posts|posted|operates|"
+    r"operating|runs|running|trades?\s+(?:on|as)|deals\s+(?:on|from)|goes\s+by)"
+)
+THIRD_PARTY_CONTACT_RE = re.compile(
+    r"\b(?:his|her|their|hes|he's|she's|theyre|they're|them|dealers?'?s?|dealers’|"
+    r"the\s+[\w\-]+(?:'s|’s|s')|(?<!\bmy\s)(?<!\bour\s)(?-i:[A-Z][a-z]+)(?:'s|’s))\s+"
+    + _FILLER
+    + _CONTACT_NOUN
+    + r"\b"
+    r"|(?<!\bi\s)(?<!\bwe\s)(?<!\bi'll\s)\b" + _THIRD_PARTY_VERBS + r"\b"
+    r"|\b(?:he|she|they)\s*(?:'s|’s|is|are|'re|’re|was|were)\s+(?:on|using|always\s+on)\b"
+    r"|\b(?:call|ring|text|phone|message)\s+(?:him|her|them)\b"
+    r"|\btext\s+(?:this|the|that)\s+number\b|\bnumber\s+to\s+(?:buy|order|text|call|ring)\b"
+    r"|\bto\s+(?:buy|order|score)\b|\bfor\s+['\"‘]?(?:orders|deliveries|drops|food|bits|weed|"
+    r"drugs|work)\b"
+    r"|\b(?:got|get|getting|received|receiving|had|sent|been\s+getting)\s+(?:a\s+|some\s+|"
+    r"loads\s+of\s+)?(?:texts?|messages?|calls?|e-?mails?|threats?|threatening\s+messages)\s+"
+    r"from\b"
+    r"|\b(?:messages?|texts?|calls?|e-?mails?)\s+(?:all\s+)?(?:come\s+|came\s+)?from\b"
+    r"|\bfrom\s+the\s+number\b|\bnumber\s+(?:he|she|they|his|her|their)\b"
+    r"|\b(?:county\s+line|deal\s+line|burner|line\s+(?:number|is|called))\b"
+    r"|\b(?:cards?|flyers?|leaflets?|sprayed|graffiti|written\s+on|adverts?|ads?|scam|scams|"
+    r"scammers?|dealers?|dealer's|plug|account|fake|pretend\w*|impersonat\w*|phishing|bogus|"
+    r"dodgy|suspicious)\b",
+    re.IGNORECASE,
+)
+# "There's also a second phone ...": the same owner as the number before it.
+CONTINUATION_RE = re.compile(
+    r"\b(?:second|another|other|2nd|third|new|also|too)\b[^.!?\n]{0,20}$", re.IGNORECASE
+)
+FIRST_PERSON_VEHICLE_RE = re.compile(
+    r"\b(?:my|our|me)\s+(?:own\s+|new\s+|old\s+|\w+\s+)?(?:car|van|vehicle|motor|bike|motorbike|"
+    r"moped|scooter|truck|lorry|campervan|caravan|reg|registration|plate|number\s+plate)"
+    r"(?:'s|’s)?\b[^.!?\n]{0,30}$",
+    re.IGNORECASE,
+)
+FIRST_PERSON_POSTCODE_RE = re.compile(
+    r"\b(?:my|our)\s+(?:[\w'’]+\s+)?(?:post\s?code|postal\s+code|address|house|flat|home)\b"
+    r"[^.!?\n]{0,25}$|\b(?:i|we)\s+(?:live|stay|am|'m|’m|are|'re)\b[^.!?\n]{0,40}$",
+    re.IGNORECASE,
+)
+THIRD_PARTY_DOB_RE = re.compile(r"\b(?:his|her|their|he|she|they)\b[^.!?\n]{0,25}$", re.I)
+SENTENCE_BREAK_RE = re.compile(r"[.!?]+\s+(?=[A-Za-z])|\n")
+PASSPORT_CONTEXT_RE = re.compile(r"passport", re.IGNORECASE)
+
+
+def _sentence_left(text: str, start: int, width: int) -> str:
+    window = text[max(0, start - width) : start]
+    breaks = list(SENTENCE_BREAK_RE.finditer(window))
+    return window[breaks[-1].end() :] if breaks else window
+
+
+def _sentence_right(text: str, end: int, width: int) -> str:
+    window = text[end : end + width]
+    found = SENTENCE_BREAK_RE.search(window)
+    return window[: found.start() + 1] if found else window
+
+
+def _nearest_cue(window: str, *, from_right: bool) -> tuple[str, str] | None:
+    """The cue nearest the detail in ``window``: ('first'|'third', cue text)."""
+    best: tuple[int, int, str, str] | None = None
+    for kind, pattern in (("first", FIRST_PERSON_CONTACT_RE), ("third", THIRD_PARTY_CONTACT_RE)):
+        for match in pattern.finditer(window):
+            # Distance to the detail: from the cue's end (left window) or start (right window).
+            distance = match.start() if from_right else len(window) - match.end()
+            length = match.end() - match.start()
+            key = (distance, -length, kind, match.group(0))
+            if best is None or key[:2] < best[:2]:
+                best = key
+    if best is None:
+        return None
+    return best[2], best[3].strip()
+
+
+def contact_action(
+    text: str, start: int, end: int, previous: tuple[int, Action] | None = None
+) -> tuple[Action, str]:
+    """Redact or flag a phone number, e-mail, handle or URL from the words around it.
+
+    ``previous`` is the end and action of the contact detail just before this one, if any: a
+    detail with no cue of its own that continues a flagged one ("... also a second phone X",
+    within 120 characters) is flagged too."""
+    left_window = _sentence_left(text, start, 80)
+    left = _nearest_cue(left_window, from_right=False)
+    cue = left or _nearest_cue(_sentence_right(text, end, 60), from_right=True)
+    if cue is None:
+        if (
+            previous is not None
+            and previous[1] == "flag"
+            and start - previous[0] <= 120
+            and CONTINUATION_RE.search(text[max(previous[0], start - 40) : start])
+        ):
+            return "flag", "continues a third-party detail before it"
+        return "redact", "no third-party cue nearby"
+    kind, words = cue
+    if kind == "first":
+        return "redact", f"first-person context: '{words}'"
+    return "flag", f"third-party context: '{words}'"
+
+
+# --------------------------------------------------------------------------------------------
+# The engine
+# --------------------------------------------------------------------------------------------
+
+
+class _NoContextEnhancer(ContextAwareEnhancer):
+    """Presidio's lemma enhancer needs tokens the no-op NLP engine does not produce."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            context_similarity_factor=0.0,
+            min_score_with_context_similarity=0.0,
+            context_prefix_count=0,
+            context_suffix_count=0,
+        )
+
+    def enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[RecognizerResult],
+        nlp_artifacts: NlpArtifacts,
+        recognizers: list[EntityRecognizer],
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
+        return raw_results
+
+
+class _BeaconAnalyzerEngine(AnalyzerEngine):
+    """Presidio's engine without its per-recogniser context pass: none of the registered
+    recognisers enhances with context (that needs tokens the no-op NLP engine does not make),
+    and the pass costs a scan of every result per recogniser. Beacon applies its own context
+    rules after analysis."""
+
+    def _enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[RecognizerResult],
+        nlp_artifacts: NlpArtifacts,
+        recognizers: list[EntityRecognizer],
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
+        return raw_results
+
+
+def build_nlp_engine() -> NlpEngine:
+    """Presidio's no-op NLP engine: no spaCy model is loaded, downloaded or needed."""
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "no_op",
+            "models": [{"lang_code": "en", "model_name": "no_model"}],
+        }
+    )
+    return provider.create_engine()
+
+
+def build_recognizers() -> list[EntityRecognizer]:
+    """Every recogniser the sanitiser runs, registered explicitly (none of Presidio's
+    defaults are loaded)."""
+    return [
+        # Presidio's own (its UK recognisers are disabled by default: registered here), each
+        # behind a cheap gate.
+        PresidioUkPostcode(),
+        PresidioUkNino(),
+        PresidioNhs(),
+        PresidioUkVehicleRegistration(),
+        PresidioUkDrivingLicence(),
+        PresidioUkPassport(),
+        OfflineEmailRecognizer(),
+        ForeignPhoneRecognizer(),
+        PresidioCreditCard(),
+        # Beacon's.
+        UkPhoneRecognizer(),
+        UkPostcodeStrongRecognizer(),
+        UkNinoStrongRecognizer(),
+        NhsNumberRecognizer(),
+        UkVrmRecognizer(),
+        BeaconEmailRecognizer(),
+        SocialHandleRecognizer(),
+        UrlRecognizer(),
+        DateOfBirthRecognizer(),
+        SelfReferenceRecognizer(),
+    ]
+
+
+@dataclass
+class _Candidate:
+    start: int
+    end: int
+    type: str
+    score: float
+    reason: str
+    reporter: bool
+    action: Action = "redact"
+
+
+@lru_cache(maxsize=32)  # small: it holds reporters' contact details in memory
+def _reporter_recognizer(details: ReporterDetails) -> ReporterRecognizer | None:
+    patterns = reporter_patterns(
+        details.name, details.email, details.phone, details.address, details.postcode
+    )
+    return ReporterRecognizer(patterns) if patterns else None
+
+
+class Sanitiser:
+    """Finds what identifies a reporter in their text, and redacts it."""
+
+    def __init__(self) -> None:
+        registry = RecognizerRegistry(recognizers=build_recognizers(), supported_languages=["en"])
+        self.analyzer = _BeaconAnalyzerEngine(
+            registry=registry,
+            nlp_engine=build_nlp_engine(),
+            supported_languages=["en"],
+            context_aware_enhancer=_NoContextEnhancer(),
+        )
+        self.anonymizer = AnonymizerEngine()
+
+    # -- analysis ---------------------------------------------------------------------------
+
+    def analyse(self, text: str, reporter: ReporterDetails | None = None) -> list[Finding]:
+        """Non-overlapping findings sorted by start."""
+        if not text.strip():
+            return []
+        ad_hoc: list[EntityRecognizer] | None = None
+        if reporter is not None and not reporter.is_empty():
+            recognizer = _reporter_recognizer(reporter)
+            ad_hoc = [recognizer] if recognizer is not None else None
+        raw = self.analyzer.analyze(text=text, language="en", ad_hoc_recognizers=ad_hoc)
+        candidates = self._candidates(text, raw)
+        selves = _merge([c for c in candidates if c.type == "SELF_REFERENCE"])
+        others = [c for c in candidates if c.type != "SELF_REFERENCE"]
+        previous: tuple[int, Action] | None = None
+        for candidate in sorted(others, key=lambda c: (c.start, -c.end)):
+            self._decide(text, candidate, selves, previous)
+            if candidate.type in CONTACT_TYPES and not candidate.reporter:
+                previous = (candidate.end, candidate.action)
+        chosen = _resolve(others)
+        findings = [_finding(text, c) for c in chosen]
+        findings.extend(_finding(text, c) for c in _cut_self_references(text, selves, chosen))
+        findings.sort(key=lambda f: (f.start, f.end))
+        return findings
+
+    def _candidates(self, text: str, raw: list[RecognizerResult]) -> list[_Candidate]:
+        out: list[_Candidate] = []
+        for result in raw:
+            kind = PRESIDIO_TYPES.get(result.entity_type, result.entity_type)
+            if kind not in FINDING_TYPES or result.score <= 0:
+                continue
+            metadata = result.recognition_metadata or {}
+            start, end = result.start, result.end
+            if start >= end:
+                continue
+            surface = text[start:end]
+            reason = metadata.get(REASON_KEY)
+            if reason is None:
+                # One of Presidio's own recognisers: apply Beacon's checks to its weak forms.
+                if kind == "POSTCODE" and normalise_postcode(surface) is None:
+                    continue
+                if kind == "VEHICLE_REGISTRATION" and not plausible_vrm(surface, text, start, end):
+                    continue
+                if kind == "PASSPORT" and not PASSPORT_CONTEXT_RE.search(
+                    text[max(0, start - 40) : start]
+                ):
+                    continue
+                reason = f"{kind.replace('_', ' ').lower()} ({metadata.get('recognizer_name')})"
+            out.append(
+                _Candidate(
+                    start=start,
+                    end=end,
+                    type=kind,
+                    score=float(result.score),
+                    reason=str(reason),
+                    reporter=bool(metadata.get(REPORTER_KEY)),
+                )
+            )
+        return out
+
+    @staticmethod
+    def _decide(
+        text: str,
+        candidate: _Candidate,
+        selves: list[_Candidate],
+        previous: tuple[int, Action] | None = None,
+    ) -> None:
+        """Set the candidate's action and reason from the rules in the module docstring."""
+        kind, start, end = candidate.type, candidate.start, candidate.end
+        if candidate.reporter:
+            candidate.action = "redact"
+            return
+        if kind in ALWAYS_REDACT:
+            candidate.action = "redact"
+            candidate.reason = f"{candidate.reason}: always redacted"
+            return
+        if kind in CONTACT_TYPES:
+            candidate.action, candidate.reason = contact_action(text, start, end, previous)
+            return
+        if kind == "VEHICLE_REGISTRATION":
+            cue = FIRST_PERSON_VEHICLE_RE.search(text[max(0, start - 40) : start])
+            if cue is not None:
+                candidate.action = "redact"
+                candidate.reason = f"first-person context: '{_cue_words(cue.group(0))}'"
+            else:
+                candidate.action = "flag"
+                candidate.reason = "vehicle with no first-person cue"
+            return
+        if kind == "POSTCODE":
+            near = any(s.start - 100 <= end and start <= s.end + 100 for s in selves)
+            cue = FIRST_PERSON_POSTCODE_RE.search(_sentence_left(text, start, 60))
+            if near or cue is not None:
+                candidate.action = "redact"
+                candidate.reason = (
+                    "postcode near a self-reference"
+                    if near
+                    else f"first-person context: '{_cue_words(cue.group(0) if cue else '')}'"
+                )
+            else:
+                candidate.action = "flag"
+                candidate.reason = "postcode with no self-reference nearby"
+            return
+        if kind == "DATE_OF_BIRTH":
+            third = THIRD_PARTY_DOB_RE.search(text[max(0, start - 40) : start])
+            candidate.action = "flag" if third else "redact"
+            candidate.reason = (
+                f"third-party date of birth: '{third.group(0).strip()}'"
+                if third
+                else "date of birth, no third-party cue"
+            )
+            return
+        candidate.action = "redact"
+
+    # -- redaction --------------------------------------------------------------------------
+
+    def redact(self, text: str, findings: Iterable[Finding]) -> str:
+        """Replace every finding with action == "redact" by a placeholder like
+        "[PHONE REMOVED]"; flags are left in place."""
+        results = []
+        for finding in findings:
+            if finding.action != "redact":
+                continue
+            if not (0 <= finding.start < finding.end <= len(text)) or (
+                text[finding.start : finding.end] != finding.text
+            ):
+                raise ValueError(
+                    f"finding {finding.type} at {finding.start}-{finding.end} does not match "
+                    "the text"
+                )
+            results.append(
+                AnonymizerResult(
+                    entity_type=finding.type,
+                    start=finding.start,
+                    end=finding.end,
+                    score=finding.score,
+                )
+            )
+        if not results:
+            return text
+        operators = {
+            kind: OperatorConfig("replace", {"new_value": placeholder(kind)})
+            for kind in {r.entity_type for r in results}
+        }
+        engine_result = self.anonymizer.anonymize(
+            text=text,
+            analyzer_results=results,
+            operators=operators,
+            merge_entities_with_spaces=False,
+        )
+        return str(engine_result.text)
+
+
+def _cue_words(value: str) -> str:
+    return " ".join(value.split()[:4])
+
+
+def _merge(selves: list[_Candidate]) -> list[_Candidate]:
+    merged: list[_Candidate] = []
+    for candidate in sorted(selves, key=lambda c: (c.start, -c.end)):
+        if merged and candidate.start < merged[-1].end:
+            last = merged[-1]
+            last.end = max(last.end, candidate.end)
+            last.score = max(last.score, candidate.score)
+            continue
+        merged.append(
+            _Candidate(
+                candidate.start,
+                candidate.end,
+                candidate.type,
+                candidate.score,
+                candidate.reason,
+                candidate.reporter,
+            )
+        )
+    return merged
+
+
+def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
+    ordered = sorted(
+        candidates,
+        key=lambda c: (
+            -(c.end - c.start),
+            not c.reporter,
+            c.action != "redact",
+            -c.score,
+            c.start,
+        ),
+    )
+    chosen: list[_Candidate] = []
+    for candidate in ordered:
+        if any(candidate.start < c.end and c.start < candidate.end for c in chosen):
+            continue
+        chosen.append(candidate)
+    return chosen
+
+
+def _cut_self_references(
+    text: str, selves: list[_Candidate], chosen: list[_Candidate]
+) -> list[_Candidate]:
+    """Keep each self-reference's part before the first other finding inside it (or after
+    the last one, when the self-reference starts with it)."""
+    out: list[_Candidate] = []
+    for self_ref in selves:
+        inside = sorted(
+            (c for c in chosen if c.start < self_ref.end and self_ref.start < c.end),
+            key=lambda c: c.start,
+        )
+        start, end = self_ref.start, self_ref.end
+        if inside:
+            first = inside[0]
+            if first.start > start and _meaningful(text[start : first.start]):
+                end = first.start
+            else:
+                start = max(c.end for c in inside)
+                following = [c for c in chosen if c.start >= start and c.start < end]
+                if following:
+                    end = min(c.start for c in following)
+        start, end = _strip(text, start, end)
+        if end - start >= 2 and _meaningful(text[start:end]):
+            out.append(
+                _Candidate(start, end, "SELF_REFERENCE", self_ref.score, self_ref.reason, False)
+            )
+    return out
+
+
+def _meaningful(fragment: str) -> bool:
+    return sum(ch.isalnum() for ch in fragment) >= 2
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:-–(/"):
+        end -= 1
+    while start < end and (text[start].isspace() or text[start] in ",;:-–)/."):
+        start += 1
+    return start, end
+
+
+def _finding(text: str, candidate: _Candidate) -> Finding:
+    return Finding(
+        start=candidate.start,
+        end=candidate.end,
+        type=candidate.type,
+        text=text[candidate.start : candidate.end],
+        score=round(candidate.score, 3),
+        action=candidate.action,
+        reason=candidate.reason,
+    )
+
+
+_LOCK = threading.Lock()
+_INSTANCE: Sanitiser | None = None
+
+
+def get_sanitiser() -> Sanitiser:
+    """The process-wide sanitiser (building the engine takes a moment)."""
+    global _INSTANCE
+    if _INSTANCE is None:
+        with _LOCK:
+            if _INSTANCE is None:
+                _INSTANCE = Sanitiser()
+    return _INSTANCE
