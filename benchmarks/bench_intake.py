@@ -76,18 +76,22 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--workers", type=int, default=1, help="beacon serve --workers")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         database_url = f"sqlite:///{Path(folder) / 'beacon.db'}"
         data_dir = Path(folder) / "var"
         prepare_database(database_url, data_dir)
-        server = ServerProcess(database_url, data_dir, Path(folder) / "server.log")
+        server = ServerProcess(
+            database_url, data_dir, Path(folder) / "server.log", workers=args.workers
+        )
         server.start()
         try:
             figures = asyncio.run(_load(server.url, args.clients, args.warmup, args.seconds))
         finally:
             server.stop()
+    figures["intake_workers"] = args.workers
     if args.json:
         print(json.dumps(figures))
     else:

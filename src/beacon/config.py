@@ -60,6 +60,17 @@ class Settings(BaseSettings):
     mail_from: str = Field(
         default="beacon@localhost", description="From address of e-mail Beacon sends."
     )
+    web_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Worker processes `beacon serve` runs (each has its own intake writer).",
+    )
+    migrate_on_start: bool = Field(
+        default=True,
+        description="Whether the web app migrates the database when it starts (`beacon serve` "
+        "turns this off for its workers after migrating once itself).",
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=10_000, ge=0, description="How long a SQLite connection waits for a lock (ms)."
     )

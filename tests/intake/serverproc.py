@@ -59,7 +59,10 @@ def prepare_database(database_url: str, data_dir: Path) -> None:
 class ServerProcess:
     """``beacon serve`` in a child process with its output in ``log_path``."""
 
-    def __init__(self, database_url: str, data_dir: Path, log_path: Path) -> None:
+    def __init__(
+        self, database_url: str, data_dir: Path, log_path: Path, *, workers: int = 1
+    ) -> None:
+        self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -74,7 +77,14 @@ class ServerProcess:
     def start(self, timeout: float = 60.0) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "beacon"), "serve", "--port", str(self.port)],
+            [
+                str(Path(sys.executable).parent / "beacon"),
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+            ],
             env=self.env,
             stdout=log,
             stderr=log,

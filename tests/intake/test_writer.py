@@ -82,3 +82,22 @@ def test_a_stopped_writer_refuses_work(scratch: Runtime) -> None:
     writer.stop()
     assert pending.result(10) == 7  # queued work is finished before the thread ends
     assert _count(scratch) == 1
+
+
+def test_sqlite_checkpoints_happen_outside_the_writer(scratch: Runtime) -> None:
+    if scratch.engine.dialect.name != "sqlite":
+        pytest.skip("WAL checkpoints are SQLite's")
+    import time
+
+    writer = SubmissionWriter(scratch.sessions)
+    writer.start()
+    try:
+        for n in range(20):
+            writer.submit(_insert(n)).result(10)
+        deadline = time.monotonic() + 5
+        while writer.checkpoints == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        writer.stop()
+    assert writer.checkpoints >= 1
+    assert _count(scratch) == 20

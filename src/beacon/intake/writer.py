@@ -13,7 +13,9 @@ The same writer works on PostgreSQL (savepoints, one commit per batch).
 
 from __future__ import annotations
 
+import logging
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -21,7 +23,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
+SWITCH_INTERVAL = 0.0005  # seconds
+CHECKPOINT_SECONDS = 0.5
 _STOP = object()
 
 
@@ -38,15 +43,30 @@ class SubmissionWriter:
         self._lock = threading.Lock()
         self.batches = 0  # counters for tests and benchmarks
         self.units = 0
+        self.checkpoints = 0
+        self._sqlite = sessions.kw["bind"].dialect.name == "sqlite"
+        self._stopping = threading.Event()
+        self._checkpointer: threading.Thread | None = None
 
     def start(self) -> None:
         with self._lock:
             if self._thread is not None:
                 return
+            # Every SQLite call releases the GIL and must take it back; with the default 5 ms
+            # switch interval the writer waits behind the request-handling thread after each
+            # statement (a convoy that halved throughput in benchmarks/bench_intake.py).
+            if sys.getswitchinterval() > SWITCH_INTERVAL:
+                sys.setswitchinterval(SWITCH_INTERVAL)
             self._thread = threading.Thread(
                 target=self._run, name="beacon-intake-writer", daemon=True
             )
             self._thread.start()
+            if self._sqlite:
+                self._stopping.clear()
+                self._checkpointer = threading.Thread(
+                    target=self._checkpoint_loop, name="beacon-wal-checkpointer", daemon=True
+                )
+                self._checkpointer.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         with self._lock:
@@ -55,6 +75,10 @@ class SubmissionWriter:
             return
         self._queue.put(_STOP)
         thread.join(timeout)
+        self._stopping.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join(timeout)
+            self._checkpointer = None
 
     @property
     def running(self) -> bool:
@@ -88,6 +112,19 @@ class SubmissionWriter:
             if stop_after:
                 return
 
+    def _checkpoint_loop(self) -> None:
+        """SQLite: copy the WAL back into the database from this thread, so the writer's
+        commits never pay for a checkpoint (the writer's connection has autocheckpoint off;
+        a checkpoint inside a commit was the long tail in benchmarks/bench_intake.py)."""
+        while not self._stopping.wait(CHECKPOINT_SECONDS):
+            try:
+                with self._sessions() as session:
+                    session.connection().exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                    session.commit()
+                self.checkpoints += 1
+            except Exception as exc:  # a busy database: try again at the next tick
+                logger.debug("WAL checkpoint skipped (%s)", type(exc).__name__)
+
     def _write(self, batch: list[tuple[Callable[[Session], Any], Future[Any]]]) -> None:
         live = [(work, future) for work, future in batch if future.set_running_or_notify_cancel()]
         if not live:
@@ -117,6 +154,10 @@ class SubmissionWriter:
     ) -> list[tuple[bool, Any]]:
         results: list[tuple[bool, Any]] = []
         with self._sessions() as session:
+            if self._sqlite:
+                # Per connection (pooled connections are reused): the checkpointer thread
+                # does this work instead while the writer runs.
+                session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint=0")
             for work, _ in live:
                 if not isolate:
                     results.append((True, work(session)))  # any failure aborts the attempt
