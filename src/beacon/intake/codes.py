@@ -7,7 +7,7 @@ Knowing the locator (e.g. from a database dump) gives nothing without the secret
 bits cannot be guessed, so the hash may be cheap (about 0.5 ms here) without weakening anything:
 its job is that a stolen database does not hand out working codes.
 
-Staff references (``BCN-XXXXXXXX``) are random too, so neither kind orders reports by time.
+Staff references (``BCN-`` and 8 characters) are random too, so neither kind orders reports by time.
 """
 
 from __future__ import annotations
