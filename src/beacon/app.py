@@ -18,6 +18,7 @@ from beacon import __version__
 from beacon.audit import web as audit_web
 from beacon.auth import web as auth_web
 from beacon.config import Settings, get_settings
+from beacon.ingest import web as ingest_web
 from beacon.intake import admin_web as intake_admin_web
 from beacon.intake import partner_web as intake_partner_web
 from beacon.intake import portal as intake_portal
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(pages.router)
     app.include_router(audit_web.router)
     app.include_router(retention_web.router)
+    app.include_router(ingest_web.router)
     # /intake/new before /intake/{report_id}: the first matching route wins.
     app.include_router(intake_partner_web.router)
     app.include_router(intake_web.router)

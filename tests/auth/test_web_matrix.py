@@ -64,6 +64,8 @@ EXPECTED: dict[tuple[str, str], str | Permission] = {
     ("GET", "/audit/export.jsonl"): Permission.AUDIT_EXPORT,
     ("GET", "/retention"): Permission.RETENTION_REVIEW,
     ("POST", "/retention/decide"): Permission.RETENTION_REVIEW,
+    ("GET", "/imports/partner-feeds"): Permission.DATA_IMPORT,
+    ("POST", "/imports/partner-feeds"): Permission.DATA_IMPORT,
     # --- intake: resident portal (no sign-in) ---
     ("GET", "/report"): PUBLIC,
     ("POST", "/report"): PUBLIC,
