@@ -27,6 +27,7 @@ import csv
 import datetime as dt
 import json
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -696,7 +697,7 @@ def _chunks(values: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[A
 # --- writers ---------------------------------------------------------------------------------
 
 
-class _Writer(Generic[Record]):
+class _Writer(ABC, Generic[Record]):
     """Inserts, updates or matches batches of validated records of one source.
 
     Subclasses say which table, which columns hold content and geography, how records are
@@ -744,26 +745,28 @@ class _Writer(Generic[Record]):
 
     # What subclasses provide.
 
-    def key(self, record: Record) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    def key(self, record: Record) -> Any: ...
 
-    def places(self, records: Sequence[Record]) -> list[Place]:
-        raise NotImplementedError
+    @abstractmethod
+    def places(self, records: Sequence[Record]) -> list[Place]: ...
 
+    @abstractmethod
     def stored_rows(self, keys: list[Any]) -> Iterator[tuple[Any, int, bytes, Any]]:
         """(key, id, content digest, located column) of this source's stored rows with these
         keys. The query filters on the key alone (the leading column of the unique index), so
         PostgreSQL searches the index, or at worst scans once with a hashed IN list, even when
         its statistics are stale (during a table's first import); the other parts of the key
         are checked here."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def identity(self, record: Record) -> dict[str, Any]:
         """The columns set only when the record is inserted (its key)."""
-        raise NotImplementedError
+        ...
 
-    def content(self, record: Record) -> dict[str, Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def content(self, record: Record) -> dict[str, Any]: ...
 
     # The shared part.
 
