@@ -1,21 +1,19 @@
-"""Run ``beacon serve`` as a real process on a free port (crash tests and benchmarks)."""
+"""``beacon serve`` as a process that can be killed and started again (the crash test and
+the intake benchmark); the database set-up and port come from ``portal_support``."""
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
-from beacon.audit.service import AuditActor
-from beacon.auth.service import create_organisation, create_user
-from beacon.config import Settings
-from beacon.runtime import open_runtime
+from .portal_support import beacon_command, free_port, prepare_database
+
+__all__ = ["PORTAL_FORM", "ServerProcess", "prepare_database"]
 
 PORTAL_FORM = {
     "narrative": "Cars pull up outside number 9 every few minutes after dark and leave again.",
@@ -24,36 +22,6 @@ PORTAL_FORM = {
     "when_mode": "ongoing",
     "contact_choice": "no",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def prepare_database(database_url: str, data_dir: Path) -> None:
-    """Migrate and create the organisation and supervisor that receive residents' reports."""
-    settings = Settings(environment="test", database_url=database_url, data_dir=data_dir)
-    runtime = open_runtime(settings)
-    actor = AuditActor.system("test")
-    try:
-        with runtime.sessions() as session:
-            organisation = create_organisation(
-                session, name="Receiving Police", org_type="police_force", actor=actor
-            )
-            create_user(
-                session,
-                organisation_id=organisation.id,
-                email="supervisor@example.org",
-                display_name="Supervisor",
-                password="harbour-violet-quartz-93",
-                roles=["intelligence_supervisor"],
-                actor=actor,
-            )
-            session.commit()
-    finally:
-        runtime.close()
 
 
 class ServerProcess:
@@ -78,7 +46,7 @@ class ServerProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.process = subprocess.Popen(
             [
-                str(Path(sys.executable).parent / "beacon"),
+                *beacon_command(),
                 "serve",
                 "--port",
                 str(self.port),

@@ -633,7 +633,7 @@ def _settings(request: Request) -> Settings:
 def _receiving_organisation(request: Request) -> str:
     """The name of the organisation that receives reports (NotReady when there is none)."""
     with _runtime(request).sessions() as session:
-        return service.resident_reports_organisation(session, _settings(request)).name
+        return service.intake_organisation(session, _settings(request)).name
 
 
 _ORGANISATION_TTL = 30.0  # seconds a resolved receiving organisation is reused
@@ -647,7 +647,7 @@ def _receiving_organisation_id(request: Request) -> int:
     if cached is not None and now - cached[0] < _ORGANISATION_TTL:
         return cached[1]
     with _runtime(request).sessions() as session:
-        organisation_id = service.resident_reports_organisation(session, _settings(request)).id
+        organisation_id = service.intake_organisation(session, _settings(request)).id
     state.portal_receiving_organisation = (now, organisation_id)
     return organisation_id
 

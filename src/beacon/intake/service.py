@@ -95,7 +95,7 @@ def coarse_now() -> dt.datetime:
 # Receiving organisation, geography
 
 
-def resident_reports_organisation(session: Session, settings: Settings) -> Organisation:
+def intake_organisation(session: Session, settings: Settings) -> Organisation:
     """The intelligence hub that owns incoming reports (residents' and partners')."""
     if settings.intake_organisation:
         organisation = session.scalar(
@@ -125,9 +125,6 @@ def resident_reports_organisation(session: Session, settings: Settings) -> Organ
             "or set BEACON_INTAKE_ORGANISATION"
         )
     return organisation
-
-
-intake_organisation = resident_reports_organisation
 
 
 def resolve_place(session: Session, where: Where) -> dict[str, Any]:

@@ -658,6 +658,33 @@ router.add_api_route(
 )
 
 
+def _refused(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    report: IntelReport,
+    decision: Decision,
+    field: str,
+    error: IntakeError,
+    *,
+    status_code: int,
+    values: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    """A workflow step the service refused: undo it and show the report with the reason on
+    the step's field."""
+    db.rollback()
+    return _report_page(
+        request,
+        db,
+        principal,
+        report,
+        decision,
+        errors={field: _capitalised(str(error))},
+        values=values,
+        status_code=status_code,
+    )
+
+
 def _done(report: IntelReport, done: str, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(
         f"/intake/{report.id}?{urlencode({'done': done})}{anchor}", status_code=303
@@ -722,14 +749,14 @@ def intake_grade(
             status_code=400,
         )
     except IntakeError as error:
-        db.rollback()
-        return _report_page(
+        return _refused(
             request,
             db,
             principal,
             report,
             decision,
-            errors={"source_evaluation": _capitalised(str(error))},
+            "source_evaluation",
+            error,
             values=values,
             status_code=_status_for("grade", report),
         )
@@ -766,14 +793,14 @@ def intake_disseminate(
             db, report=report, principal=principal.access(), actor=principal.actor()
         )
     except IntakeError as error:
-        db.rollback()
-        return _report_page(
+        return _refused(
             request,
             db,
             principal,
             report,
             decision,
-            errors={"confirm": _capitalised(str(error))},
+            "confirm",
+            error,
             status_code=_status_for("disseminate", report),
         )
     db.commit()
@@ -810,14 +837,14 @@ def intake_close(
                 reason=reason,
             )
         except IntakeError as error:
-            db.rollback()
-            return _report_page(
+            return _refused(
                 request,
                 db,
                 principal,
                 report,
                 decision,
-                errors={"close_reason": _capitalised(str(error))},
+                "close_reason",
+                error,
                 values={"close_reason": reason},
                 status_code=_status_for("close", report),
             )
@@ -859,18 +886,17 @@ def intake_ask(
             question=question,
         )
     except IntakeError as error:
-        db.rollback()
         conflict = report.state not in STEP_STATES["questions"] or report.contact_locator is None
-        status = 409 if question and conflict else 400
-        return _report_page(
+        return _refused(
             request,
             db,
             principal,
             report,
             decision,
-            errors={"question": _capitalised(str(error))},
+            "question",
+            error,
             values={"question": question},
-            status_code=status,
+            status_code=409 if question and conflict else 400,
         )
     db.commit()
     return _done(report, "asked", "#messages")

@@ -12,7 +12,7 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from beacon.config import Settings
@@ -56,14 +56,20 @@ def _send(settings: Settings, message: OutboxMessage) -> None:
         smtp.send_message(email)
 
 
+def pending_count(session: Session) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+        )
+        or 0
+    )
+
+
 def deliver_pending(session: Session, settings: Settings, *, limit: int = 100) -> DeliveryReport:
     """Send pending messages (oldest first), committing after each so a crash mid-way never
     sends one twice from this process's point of view. Returns what happened."""
     if settings.smtp_host is None:
-        pending = len(
-            session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all()
-        )
-        return DeliveryReport(sent=0, failed=0, pending=pending)
+        return DeliveryReport(sent=0, failed=0, pending=pending_count(session))
     sent = failed = 0
     ids = session.scalars(
         select(OutboxMessage.id)
@@ -89,7 +95,4 @@ def deliver_pending(session: Session, settings: Settings, *, limit: int = 100) -
             message.last_error = None
             sent += 1
         session.commit()
-    pending = len(
-        session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all()
-    )
-    return DeliveryReport(sent=sent, failed=failed, pending=pending)
+    return DeliveryReport(sent=sent, failed=failed, pending=pending_count(session))
