@@ -32,7 +32,7 @@ $(ASSETS): package.json package-lock.json scripts/build_assets.py
 assets: $(ASSETS)
 
 lock:
-	$(BIN)/uv pip compile pyproject.toml --extra demo --extra dev --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra demo --extra dev --extra spark --python-version 3.11 \
 		--generate-hashes -o requirements.lock
 
 run: install
