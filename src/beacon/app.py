@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from beacon import __version__
+from beacon.analytics import views as analytics_views
 from beacon.audit import web as audit_web
 from beacon.auth import web as auth_web
 from beacon.config import Settings, get_settings
@@ -117,5 +118,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(intake_web.router)
     app.include_router(intake_admin_web.router)
     app.include_router(intake_views.router, prefix=API_PREFIX)
+    app.include_router(analytics_views.router, prefix=API_PREFIX)
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="static")
     return app

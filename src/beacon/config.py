@@ -75,6 +75,19 @@ class Settings(BaseSettings):
         default=10_000, ge=0, description="How long a SQLite connection waits for a lock (ms)."
     )
 
+    analytics_engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="Engine `beacon analyse` runs on when --engine is not given.",
+    )
+    spark_connect_url: str | None = Field(
+        default=None,
+        description="Spark Connect URL (sc://host:15002) for --engine spark. Unset: Spark runs "
+        "in this process with BEACON_SPARK_MASTER.",
+    )
+    spark_master: str = Field(
+        default="local[2]", description="Spark master for --engine spark without Spark Connect."
+    )
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.environment == "production" and (

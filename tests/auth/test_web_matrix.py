@@ -45,6 +45,8 @@ EXPECTED: dict[tuple[str, str], str | Permission] = {
     ("POST", "/logout"): PUBLIC,
     ("GET", "/"): Permission.DATA_READ,
     ("GET", "/api/overview"): Permission.DATA_READ,
+    ("GET", "/api/analytics/counts"): Permission.DATA_READ,
+    ("GET", "/api/analytics/snapshots"): Permission.DATA_READ,
     ("GET", "/account/password"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
     ("GET", "/account/totp"): SIGNED_IN,

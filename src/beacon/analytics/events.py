@@ -1,0 +1,101 @@
+"""Dated point events from a snapshot (partner feeds, intelligence) for near-repeat and surfaces.
+
+Coordinates are stored as WGS84 longitude/latitude; the Knox test needs metres, so they are
+projected to the British National Grid (EPSG:27700) with pyproj. pyproj's wheels carry no
+OSTN15 grid, so the transformation is the Helmert fallback: metre-level error, far below the
+100 m bands near-repeat analysis uses (docs/DATA.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from beacon.analytics.errors import AnalysisInputError
+
+if TYPE_CHECKING:
+    from beacon.analytics.nearrepeat import DatedEvents
+    from beacon.config import Settings
+
+# Which date places an event in time: when it happened, where the source says so.
+_SOURCES = {
+    "partner-feeds": ("partner_incident", "occurred_on", "partner"),
+    "intelligence": ("intelligence", "coalesce(occurred_from, received_on)", "intelligence"),
+}
+MIN_EVENTS = 10
+
+
+def _project(longitudes: Any, latitudes: Any) -> tuple[Any, Any]:
+    from pyproj import Transformer
+
+    transformer = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    return transformer.transform(longitudes, latitudes)
+
+
+def load_dated_events(
+    *, source: str, selection_options: dict[str, str | None], settings: Settings
+) -> DatedEvents:
+    """The located events of ``source`` in the chosen areas and months, in metres and days.
+
+    Events without coordinates cannot enter a distance test; how many were left out is
+    named in the result's ``source`` text. Fewer than ``MIN_EVENTS`` is an error.
+    """
+    import numpy as np
+
+    from beacon.analytics.nearrepeat import DatedEvents
+    from beacon.analytics.selection import area_choice, period_choice
+    from beacon.analytics.service import analysis, resolve
+
+    if source not in _SOURCES:
+        raise AnalysisInputError(
+            f"unknown source {source!r} (choose {', '.join(_SOURCES)})", option="--source"
+        )
+    table, date_sql, measure_source = _SOURCES[source]
+    choice = area_choice(
+        force=selection_options.get("force"),
+        lad=selection_options.get("lad"),
+        ward=selection_options.get("ward"),
+        lsoa=selection_options.get("lsoa"),
+    )
+    asked = period_choice(
+        month=selection_options.get("month"),
+        start=selection_options.get("from"),
+        end=selection_options.get("to"),
+    )
+    with analysis(settings, engine="duckdb") as context:
+        selection, period = resolve(context, choice, asked, measure_source)
+        rows = context.reader.query(
+            f"SELECT {date_sql} AS day, longitude, latitude FROM {table} "
+            "WHERE lsoa_code IN (SELECT unnest($1::VARCHAR[])) "
+            f"AND strftime({date_sql}, '%Y-%m') IN (SELECT unnest($2::VARCHAR[])) "
+            "ORDER BY id",
+            [list(selection.lsoas), list(period.months)],
+        )
+    located = [r for r in rows if r["longitude"] is not None and r["latitude"] is not None]
+    left_out = len(rows) - len(located)
+    if len(located) < MIN_EVENTS:
+        raise AnalysisInputError(
+            f"only {len(located)} located {source} event(s) in {period.first} to {period.last} "
+            f"for the chosen areas ({left_out} without coordinates): a Knox test needs at "
+            f"least {MIN_EVENTS}",
+            option="--source",
+        )
+    x, y = _project(
+        np.array([r["longitude"] for r in located], dtype=float),
+        np.array([r["latitude"] for r in located], dtype=float),
+    )
+    days = np.array([_ordinal(r["day"]) for r in located], dtype=np.int64)
+    label = (
+        f"{source}, {period.first} to {period.last}, {len(located)} events"
+        + (f" ({left_out} without coordinates left out)" if left_out else "")
+        + f", snapshot {context.snapshot.id}"
+    )
+    return DatedEvents(x=np.asarray(x), y=np.asarray(y), days=days, source=label)
+
+
+def _ordinal(value: Any) -> int:
+    if isinstance(value, dt.datetime):
+        return value.date().toordinal()
+    if isinstance(value, dt.date):
+        return value.toordinal()
+    return dt.date.fromisoformat(str(value)[:10]).toordinal()
