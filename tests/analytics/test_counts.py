@@ -132,3 +132,28 @@ def test_bad_options_name_the_option_and_reason(
     options = {"by": "lsoa", **options}
     with pytest.raises(AnalysisInputError, match=message):
         _counts(snapshot_settings, **options)
+
+
+def test_rates_are_per_1000_residents_of_the_census_population(
+    snapshot_settings: Settings,
+) -> None:
+    import csv
+
+    from beacon.demo.sources import find_sources
+
+    with find_sources().census_population.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    header = [h.strip().lower() for h in rows[0]]
+    code_at = next(i for i, h in enumerate(header) if "lsoa" in h and "code" in h)
+    rows_by_code = {r[code_at]: r for r in rows[1:]}
+    result = _counts(snapshot_settings, lad=DERBY, month="2018-10", by="lsoa")
+    checked = 0
+    for row in result:
+        assert row["population"] is not None
+        assert row["rate"] == pytest.approx(row["count"] * 1000 / row["population"])
+        assert row["lsoa"] in rows_by_code
+        checked += 1
+    assert checked > 140
+    whole = _counts(snapshot_settings, lad=DERBY, month="2018-10", by="")[0]
+    lsoas = _counts(snapshot_settings, lad=DERBY, month="2018-10", by="lsoa", include_zeros=True)
+    assert whole["population"] == sum(r["population"] for r in lsoas)

@@ -7,7 +7,6 @@ from ``queries.py`` today, so the fast path can never drift from the written-onc
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -39,7 +38,6 @@ CASES = [
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java (make test installs it)")
 def test_duckdb_and_spark_agree(snapshot_settings: Settings) -> None:
     if not snapshot_settings.is_sqlite:
         pytest.skip("engine parity is checked once, on the SQLite-built snapshot")

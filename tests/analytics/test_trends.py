@@ -13,12 +13,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from beacon.analytics.emerging import RULE_KEYS, EmergingRules, emerging_risks
 from beacon.analytics.errors import AnalysisInputError
 from beacon.analytics.trends import (
-    RULE_KEYS,
-    EmergingRules,
     MonthlySeries,
-    emerging_risks,
     mann_kendall,
     monthly_series,
     trend_summary,

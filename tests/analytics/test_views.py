@@ -97,3 +97,50 @@ def test_bad_options_are_422_naming_the_field(
     assert response.status_code == 422, response.text
     detail = response.json()["detail"]
     assert field in str(detail)
+
+
+def test_profiles_hide_small_numbers_from_roles_other_than_analyst(
+    client: TestClient, api_runtime: Runtime
+) -> None:
+    url = "/api/analytics/profiles/lsoa/E01013453?from=2018-10&to=2018-12"
+    sign_in(client, api_runtime, roles=("engagement_officer",))
+    partner_view = client.get(url)
+    assert partner_view.status_code == 200, partner_view.text
+    types = partner_view.json()["crime_types"]
+    small = [t for t in types if t["count"] == "fewer than 5"]
+    assert small and all(t["rate"] is None and t["harm"] is None for t in small)
+    assert not any(isinstance(t["count"], int) and 1 <= t["count"] <= 4 for t in types)
+
+    with TestClient(create_app(runtime=api_runtime), base_url="https://testserver") as analyst:
+        sign_in(analyst, api_runtime, roles=("analyst",))
+        full = analyst.get(url).json()["crime_types"]
+    assert {t["crime_type"] for t in full} == {t["crime_type"] for t in types}
+    assert any(isinstance(t["count"], int) and 1 <= t["count"] <= 4 for t in full)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/analytics/hotspots?lad={DERBY}&month=2018-10",
+        f"/api/analytics/trends?lad={DERBY}&by=crime-type",
+        f"/api/analytics/concentration?lad={DERBY}&month=2018-10",
+    ],
+)
+def test_each_measure_answers_with_its_snapshot(
+    client: TestClient, api_runtime: Runtime, path: str
+) -> None:
+    sign_in(client, api_runtime, roles=("analyst",))
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["snapshot"]["id"] and body["rows"]
+    assert client.get(path.replace("lad=", "lad=E0")).status_code == 422
+
+
+def test_near_repeat_without_enough_events_is_422(client: TestClient, api_runtime: Runtime) -> None:
+    sign_in(client, api_runtime, roles=("analyst",))
+    response = client.get(
+        f"/api/analytics/near-repeat?source=partner-feeds&lad={DERBY}&month=2018-10"
+    )
+    assert response.status_code == 422
+    assert "Knox test needs at least" in response.text

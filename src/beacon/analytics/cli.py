@@ -206,3 +206,338 @@ def counts_command(
         f"{result.source}: {result.period.first} to {result.period.last} "
         f"(snapshot {result.snapshot['id']}, {result.engine})",
     )
+
+
+SourceOpt = Annotated[
+    str, typer.Option("--source", help="crime (default), partner or intelligence.")
+]
+TypesOpt = Annotated[
+    str | None,
+    typer.Option("--type", help="Only these crime types / categories / themes (comma-separated)."),
+]
+
+
+def _run_measure(
+    run: Callable[..., Any],
+    *,
+    force: str | None,
+    lad: str | None,
+    ward: str | None,
+    lsoa: str | None,
+    month: str | None,
+    start: str | None,
+    end: str | None,
+    engine: str | None,
+    snapshot: str | None,
+    **options: Any,
+) -> Any:
+    from beacon.analytics.selection import area_choice, period_choice
+    from beacon.analytics.service import analysis
+
+    with input_errors():
+        choice = area_choice(force=force, lad=lad, ward=ward, lsoa=lsoa)
+        asked = period_choice(month=month, start=start, end=end)
+        with analysis(settings(), snapshot_id=snapshot, engine=engine) as context:
+            return run(context, choice=choice, asked=asked, **options)
+
+
+def _title(result: Any) -> str:
+    return (
+        f"{result.measure} of {result.source}: {result.period.first} to {result.period.last} "
+        f"(snapshot {result.snapshot['id']}, {result.engine})"
+    )
+
+
+@analyse_app.command("hotspots")
+def hotspots_command(
+    source: SourceOpt = "crime",
+    types: TypesOpt = None,
+    value: Annotated[
+        str, typer.Option("--value", help="count, or harm (street crime weighted by harm).")
+    ] = "count",
+    transform: Annotated[
+        str, typer.Option("--transform", help="Weights: B binary (default) or R row-standardised.")
+    ] = "B",
+    permutations: Annotated[int, typer.Option("--permutations", help="Permutations.")] = 999,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the permutations.")] = 12345,
+    force: Force = None,
+    lad: Lad = None,
+    ward: Ward = None,
+    lsoa: Lsoa = None,
+    month: Month = None,
+    start: From = None,
+    end: To = None,
+    engine: EngineOpt = None,
+    snapshot: SnapshotOpt = None,
+    as_json: Json = False,
+) -> None:
+    """Getis-Ord Gi* hot and cold spots per LSOA (queen contiguity, FDR-corrected)."""
+    from beacon.analytics.measures import run_hotspots
+    from beacon.cli_support import print_json
+
+    result = _run_measure(
+        run_hotspots,
+        force=force,
+        lad=lad,
+        ward=ward,
+        lsoa=lsoa,
+        month=month,
+        start=start,
+        end=end,
+        engine=engine,
+        snapshot=snapshot,
+        source=source,
+        value=value,
+        types=types,
+        transform=transform,
+        permutations=permutations,
+        seed=seed,
+    )
+    if as_json:
+        print_json(result.rows)
+        return
+    body = result.to_dict()
+    ranked = sorted(result.rows, key=lambda r: -(r["z"] if r["z"] is not None else -1e9))
+    print_table(ranked, ["area", "name", "count", "z", "p", "p_adjusted", "class"], _title(result))
+    typer.echo(", ".join(f"{k}: {v}" for k, v in body["summary"].items()))
+    for warning in body.get("warnings", []):
+        typer.echo(f"note: {warning}", err=True)
+
+
+@analyse_app.command("surface")
+def surface_command(
+    source: Annotated[
+        str, typer.Option("--source", help="partner or intelligence (dated points).")
+    ] = "partner",
+    resolution: Annotated[int, typer.Option("--resolution", help="H3 resolution (8).")] = 8,
+    permutations: Annotated[int, typer.Option("--permutations", help="Permutations.")] = 999,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the permutations.")] = 12345,
+    force: Force = None,
+    lad: Lad = None,
+    ward: Ward = None,
+    lsoa: Lsoa = None,
+    month: Month = None,
+    start: From = None,
+    end: To = None,
+    snapshot: SnapshotOpt = None,
+    as_json: Json = False,
+) -> None:
+    """Gi* hot and cold spots on H3 hexagons from dated points (partner feeds, intelligence)."""
+    from beacon.analytics.measures import run_surface
+    from beacon.cli_support import print_json
+
+    result = _run_measure(
+        run_surface,
+        force=force,
+        lad=lad,
+        ward=ward,
+        lsoa=lsoa,
+        month=month,
+        start=start,
+        end=end,
+        engine="duckdb",
+        snapshot=snapshot,
+        source=source,
+        resolution=resolution,
+        permutations=permutations,
+        seed=seed,
+    )
+    if as_json:
+        print_json(result.to_dict())
+        return
+    shown = [r for r in result.rows if r.get("count")]
+    print_table(shown, ["cell", "count", "z", "p_adjusted", "class"], _title(result))
+
+
+@analyse_app.command("trends")
+def trends_command(
+    by: Annotated[
+        str,
+        typer.Option("--by", help="Series per: lsoa|ward|district|force and/or crime-type."),
+    ] = "district",
+    source: SourceOpt = "crime",
+    year_basis: Annotated[
+        str, typer.Option("--year", help="Year to date by calendar or financial year.")
+    ] = "calendar",
+    force: Force = None,
+    lad: Lad = None,
+    ward: Ward = None,
+    lsoa: Lsoa = None,
+    month: Month = None,
+    start: From = None,
+    end: To = None,
+    engine: EngineOpt = None,
+    snapshot: SnapshotOpt = None,
+    as_json: Json = False,
+) -> None:
+    """Monthly trends (month on month, 3 v 3 months, year on year, year to date, Mann-Kendall
+    with Sen's slope) and emerging-risk flags naming the rule and evidence."""
+    from beacon.analytics.measures import run_trends
+    from beacon.cli_support import print_json
+
+    if year_basis not in ("calendar", "financial"):
+        typer.echo("error: --year: choose calendar or financial", err=True)
+        raise typer.Exit(1)
+    result = _run_measure(
+        run_trends,
+        force=force,
+        lad=lad,
+        ward=ward,
+        lsoa=lsoa,
+        month=month,
+        start=start,
+        end=end,
+        engine=engine,
+        snapshot=snapshot,
+        source=source,
+        by=by,
+        year_basis=year_basis,
+    )
+    if as_json:
+        print_json(result.to_dict())
+        return
+    keys = result.parameters["by"]
+    columns = [
+        *keys,
+        "total",
+        "latest_count",
+        "month_on_month_pct",
+        "rolling_pct",
+        "year_on_year_pct",
+        "trend",
+        "trend_p",
+        "sen_slope_per_month",
+    ]
+    print_table(result.rows, columns, _title(result))
+    flags = result.body["emerging"]
+    typer.echo(f"emerging-risk flags: {len(flags)}")
+    for flag in flags:
+        typer.echo(f"  {flag['group_label']}: {flag['rule']} - {flag['description']}")
+
+
+@analyse_app.command("concentration")
+def concentration_command(
+    level: Annotated[
+        str, typer.Option("--level", help="Areas to rank: lsoa (default) or ward.")
+    ] = "lsoa",
+    source: SourceOpt = "crime",
+    types: TypesOpt = None,
+    force: Force = None,
+    lad: Lad = None,
+    ward: Ward = None,
+    lsoa: Lsoa = None,
+    month: Month = None,
+    start: From = None,
+    end: To = None,
+    engine: EngineOpt = None,
+    snapshot: SnapshotOpt = None,
+    as_json: Json = False,
+) -> None:
+    """Share of crime and harm in the top 5% and 10% of areas, Gini, Lorenz curve, and rates by
+    IMD 2019 decile."""
+    from beacon.analytics.measures import run_concentration
+    from beacon.cli_support import print_json
+
+    if level not in ("lsoa", "ward"):
+        typer.echo("error: --level: choose lsoa or ward", err=True)
+        raise typer.Exit(1)
+    result = _run_measure(
+        run_concentration,
+        force=force,
+        lad=lad,
+        ward=ward,
+        lsoa=lsoa,
+        month=month,
+        start=start,
+        end=end,
+        engine=engine,
+        snapshot=snapshot,
+        source=source,
+        level=level,
+        types=types,
+    )
+    if as_json:
+        print_json(result.to_dict())
+        return
+    typer.echo(_title(result))
+    for label in ("count", "harm"):
+        part = result.body.get(label)
+        if not part:
+            continue
+        tops = ", ".join(f"top {t['percent']}%: {t['share']:.1%}" for t in part["top"])
+        gini = part.get("gini")
+        typer.echo(
+            f"{label}: {part['n_areas']} areas, total {part['total']:,}; {tops}; Gini {gini:.3f}"
+            if gini is not None
+            else f"{label}: {part.get('reason')}"
+        )
+    deprivation = result.body.get("deprivation")
+    if deprivation:
+        print_table(
+            deprivation["deciles"],
+            ["decile", "areas", "count", "population", "rate_per_1000", "harm_per_1000"],
+            "By IMD 2019 decile (1 = most deprived)",
+        )
+
+
+@analyse_app.command("profile")
+def profile_command(
+    ward_code: Annotated[str | None, typer.Option("--ward", help="The ward's code.")] = None,
+    lsoa_code: Annotated[str | None, typer.Option("--lsoa", help="The LSOA's code.")] = None,
+    month: Month = None,
+    start: From = None,
+    end: To = None,
+    suppress: Annotated[
+        bool,
+        typer.Option(
+            "--suppress-small", help="Show counts of 1-4 as 'fewer than 5' (as partners see)."
+        ),
+    ] = False,
+    snapshot: SnapshotOpt = None,
+    as_json: Json = False,
+) -> None:
+    """A neighbourhood profile of one ward or LSOA: crime by type, rates, harm, trend, hotspot
+    class, IMD, and intelligence and partner-feed volume by theme."""
+    from beacon.analytics.profiles import run_profile
+    from beacon.analytics.selection import period_choice
+    from beacon.analytics.service import analysis
+    from beacon.cli_support import print_json
+
+    with input_errors():
+        if (ward_code is None) == (lsoa_code is None):
+            from beacon.analytics.errors import AnalysisInputError
+
+            raise AnalysisInputError("give exactly one of --ward or --lsoa", option="--ward")
+        asked = period_choice(month=month, start=start, end=end)
+        with analysis(settings(), snapshot_id=snapshot, engine="duckdb") as context:
+            result = run_profile(
+                context,
+                level="ward" if ward_code else "lsoa",
+                code=str(ward_code or lsoa_code),
+                asked=asked,
+                suppress=suppress,
+            )
+    body = result.to_dict()
+    if as_json:
+        print_json(body)
+        return
+    area = body["area"]
+    typer.echo(f"{area['name']} ({area['code']}), {area['district_name']}: {_title(result)}")
+    totals = body["totals"]
+    typer.echo(
+        f"street crime: {_cell(totals.get('count'))}, rate {_cell(totals.get('rate'))} per "
+        f"1,000, harm {_cell(totals.get('harm'))}; population {_cell(area['population'])}"
+    )
+    print_table(body["crime_types"], ["crime_type", "count", "rate", "harm"], "By crime type")
+    trend = body["trend"].get("trend") or {}
+    typer.echo(
+        f"trend: {trend.get('trend') or 'not computed'} ({trend.get('reason') or 'Mann-Kendall'})"
+    )
+    hotspot = body["hotspot"]
+    typer.echo(f"hotspot classes: {hotspot.get('classes') or hotspot.get('reason')}")
+    deprivation = body["deprivation"]
+    if deprivation.get("computed"):
+        typer.echo(f"IMD deciles by LSOA: {deprivation['imd_decile_by_lsoa']}")
+    for label in ("intelligence", "partner_feeds"):
+        part = body[label]
+        typer.echo(f"{label}: {part.get('rows') if part.get('computed') else part.get('reason')}")

@@ -81,13 +81,15 @@ class DuckDBEngine:
                 self.con.execute(empty_table_sql(table))
 
     def use(self, *, lsoas: list[str], months: list[str]) -> None:
+        from beacon.analytics.duck import string_list
+
         self.con.execute(
             f"CREATE OR REPLACE TEMP TABLE selection AS SELECT {_SELECTION_COLUMNS} FROM areas "
-            "WHERE lsoa_code IN (SELECT unnest($1::VARCHAR[]))",
-            [lsoas],
+            f"WHERE lsoa_code IN (SELECT unnest({string_list(lsoas)}))"
         )
         self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE period AS SELECT unnest($1::VARCHAR[]) AS ym", [months]
+            "CREATE OR REPLACE TEMP TABLE period AS "
+            f"SELECT unnest({string_list(months)}) AS ym ORDER BY ym"
         )
 
     def counts(

@@ -64,12 +64,12 @@ def load_dated_events(
     )
     with analysis(settings, engine="duckdb") as context:
         selection, period = resolve(context, choice, asked, measure_source)
+        context.use(selection, period)
         rows = context.reader.query(
             f"SELECT {date_sql} AS day, longitude, latitude FROM {table} "
-            "WHERE lsoa_code IN (SELECT unnest($1::VARCHAR[])) "
-            f"AND strftime({date_sql}, '%Y-%m') IN (SELECT unnest($2::VARCHAR[])) "
-            "ORDER BY id",
-            [list(selection.lsoas), list(period.months)],
+            "WHERE lsoa_code IN (SELECT lsoa_code FROM selection) "
+            f"AND strftime({date_sql}, '%Y-%m') IN (SELECT ym FROM period) "
+            "ORDER BY id"
         )
     located = [r for r in rows if r["longitude"] is not None and r["latitude"] is not None]
     left_out = len(rows) - len(located)

@@ -167,8 +167,14 @@ def resolve_period(
     return Period(months)
 
 
-def resolve_selection(choice: AreaChoice, areas: list[dict[str, Any]]) -> Selection:
-    """The LSOAs of the chosen areas, from the snapshot's ``areas`` rows.
+def resolve_selection(
+    choice: AreaChoice,
+    areas: list[dict[str, Any]],
+    *,
+    known_forces: list[str] | None = None,
+) -> Selection:
+    """The LSOAs of the chosen areas, from the snapshot's ``areas`` rows (all of them, or at
+    least those the choice matches; ``known_forces`` lists every force when only those are).
 
     Unknown codes are an error naming them; so is a choice that leaves no LSOA.
     """
@@ -191,7 +197,9 @@ def resolve_selection(choice: AreaChoice, areas: list[dict[str, Any]]) -> Select
             name = resolve_force_name(code)
             wanted.add(name)
             names[code] = name
-        known = sorted({str(a["police_force"]) for a in areas if a.get("police_force")})
+        known = known_forces or sorted(
+            {str(a["police_force"]) for a in areas if a.get("police_force")}
+        )
         unknown = [c for c in choice.codes if names[c] not in known]
         if unknown:
             raise AnalysisInputError(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from beacon.analytics.engine import DuckDBEngine, Engine, open_engine
@@ -36,11 +36,43 @@ class Context:
     snapshot: Snapshot
     reader: DuckDBEngine
     engine: Engine
-    areas: list[dict[str, Any]]
+    _selected: list[dict[str, Any]] = field(default_factory=list)
+
+    def use(self, selection: Selection, period: Period) -> None:
+        """Fix the areas and months for the queries that follow, on the reader and engine."""
+        self.reader.use(lsoas=list(selection.lsoas), months=list(period.months))
+        if self.engine is not self.reader:
+            self.engine.use(lsoas=list(selection.lsoas), months=list(period.months))
+
+    def areas_for(self, choice: AreaChoice) -> list[dict[str, Any]]:
+        """The snapshot's ``areas`` rows a choice can match (not all 35,000: fast commands)."""
+        from beacon.analytics.duck import string_list
+
+        if choice.level == "all":
+            where = "police_force IS NOT NULL"
+        elif choice.level == "force":
+            from beacon.ingest.forces import resolve_force_name
+
+            names = [resolve_force_name(code) for code in choice.codes]
+            where = f"police_force IN (SELECT unnest({string_list(names)}))"
+        else:
+            column = {"district": "district_code", "ward": "ward_code", "lsoa": "lsoa_code"}[
+                choice.level
+            ]
+            where = f"{column} IN (SELECT unnest({string_list(list(choice.codes))}))"
+        rows = self.reader.query(f"SELECT * FROM areas WHERE {where} ORDER BY lsoa_code")
+        self._selected = rows
+        return rows
+
+    def known_forces(self) -> list[str]:
+        rows = self.reader.query(
+            "SELECT DISTINCT police_force FROM areas WHERE police_force IS NOT NULL ORDER BY 1"
+        )
+        return [str(r["police_force"]) for r in rows]
 
     def selection_rows(self, selection: Selection) -> list[dict[str, Any]]:
         wanted = set(selection.lsoas)
-        return [a for a in self.areas if a["lsoa_code"] in wanted]
+        return [a for a in self._selected if a["lsoa_code"] in wanted]
 
 
 def default_engine(settings: Settings) -> str:
@@ -56,8 +88,7 @@ def analysis(
     name = engine or default_engine(settings)
     chosen: Engine = reader if name == "duckdb" else open_engine(name, snapshot, settings)
     try:
-        areas = reader.query("SELECT * FROM areas ORDER BY lsoa_code")
-        yield Context(snapshot, reader, chosen, areas)
+        yield Context(snapshot, reader, chosen)
     finally:
         if chosen is not reader:
             chosen.close()
@@ -67,7 +98,9 @@ def analysis(
 def resolve(
     context: Context, choice: AreaChoice, asked: tuple[str, str] | None, source: str
 ) -> tuple[Selection, Period]:
-    selection = resolve_selection(choice, context.areas)
+    rows = context.areas_for(choice)
+    forces = context.known_forces() if choice.level == "force" else None
+    selection = resolve_selection(choice, rows, known_forces=forces)
     available = context.snapshot.months if source == "crime" else _event_months(context, source)
     period = resolve_period(asked, available, require_loaded=source == "crime")
     return selection, period
@@ -95,8 +128,7 @@ def population_by_area(context: Context, selection: Selection, area: str) -> dic
     rows = context.reader.query(
         f"SELECT {column} AS code, sum(p.population) AS population FROM areas a "
         "LEFT JOIN population p USING (lsoa_code) "
-        "WHERE a.lsoa_code IN (SELECT unnest($1::VARCHAR[])) GROUP BY 1",
-        [list(selection.lsoas)],
+        "WHERE a.lsoa_code IN (SELECT lsoa_code FROM selection) GROUP BY 1"
     )
     return {r["code"]: r["population"] for r in rows}
 
@@ -105,12 +137,9 @@ def data_quality(
     context: Context, selection: Selection, period: Period, source: str
 ) -> dict[str, Any]:
     """What the figures leave out, so a reader can judge them."""
-    months = list(period.months)
-    lsoas = list(selection.lsoas)
     no_population = context.reader.query(
         "SELECT count(*) AS n FROM areas a LEFT JOIN population p USING (lsoa_code) "
-        "WHERE a.lsoa_code IN (SELECT unnest($1::VARCHAR[])) AND p.population IS NULL",
-        [lsoas],
+        "WHERE a.lsoa_code IN (SELECT lsoa_code FROM selection) AND p.population IS NULL"
     )[0]["n"]
     quality: dict[str, Any] = {"selected_lsoas_without_population": int(no_population)}
     if source == "crime":
@@ -120,8 +149,7 @@ def data_quality(
             "(SELECT lsoa_code FROM areas)) AS lsoa_not_in_lookup, "
             "count(*) FILTER (WHERE crime_type NOT IN (SELECT crime_type FROM harm_weights)) "
             "AS without_harm_weight "
-            "FROM street_crime WHERE ym IN (SELECT unnest($1::VARCHAR[]))",
-            [months],
+            "FROM street_crime WHERE ym IN (SELECT ym FROM period)"
         )[0]
         quality.update(
             {
@@ -137,8 +165,7 @@ def data_quality(
         }[source]
         row = context.reader.query(
             f"SELECT count(*) FILTER (WHERE lsoa_code IS NULL) AS no_lsoa FROM {table} "
-            f"WHERE strftime({column}, '%Y-%m') IN (SELECT unnest($1::VARCHAR[]))",
-            [months],
+            f"WHERE strftime({column}, '%Y-%m') IN (SELECT ym FROM period)"
         )[0]
         quality["period_rows_without_lsoa"] = int(row["no_lsoa"])
     return quality
@@ -161,7 +188,7 @@ def run_counts(
         )
     grouping = parse_by(by, source)
     selection, period = resolve(context, choice, asked, source)
-    context.engine.use(lsoas=list(selection.lsoas), months=list(period.months))
+    context.use(selection, period)
     raw = context.engine.counts(
         source, area=grouping.area, by_month=grouping.by_month, by_type=grouping.by_type
     )

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -166,3 +166,236 @@ def snapshots(principal: Principal = READ, runtime: Any = Depends(get_runtime)) 
         }
         for s in list_snapshots(runtime.settings)
     ]
+
+
+_SOURCE = Query(pattern="^(crime|partner|intelligence)$", description="What to analyse.")
+_TYPES = Query(max_length=500, description="Only these types, comma-separated.")
+
+
+@router.get("/hotspots", summary="Gi* hot and cold spots per LSOA", responses=RESPONSES)
+def hotspots(
+    source: Annotated[str, _SOURCE] = "crime",
+    value: Annotated[str, Query(pattern="^(count|harm)$")] = "count",
+    types: Annotated[str | None, _TYPES] = None,
+    transform: Annotated[str, Query(pattern="^[BR]$")] = "B",
+    permutations: Annotated[int, Query(ge=99, le=9999)] = 999,
+    seed: Annotated[int, Query(ge=0, le=2**31 - 1)] = 12345,
+    where: AreaPeriod = AREA_PERIOD,
+    principal: Principal = READ,
+    session: Session = Depends(get_session),
+    runtime: Any = Depends(get_runtime),
+) -> Any:
+    """Getis-Ord Gi* per LSOA of the selection, with z, p, FDR-adjusted p and class."""
+    from beacon.analytics.measures import run_hotspots
+
+    options: dict[str, Any] = {
+        "source": source,
+        "value": value,
+        "types": types,
+        "transform": transform,
+    }
+    return answer(
+        runtime,
+        session,
+        principal,
+        measure="hotspots",
+        parameters={**options, "permutations": permutations, "seed": seed, **where.to_dict()},
+        snapshot_id=where.snapshot,
+        run=lambda ctx: run_hotspots(
+            ctx,
+            choice=where.choice(),
+            asked=where.asked(),
+            permutations=permutations,
+            seed=seed,
+            **options,
+        ),
+    )
+
+
+@router.get("/surface", summary="Gi* on H3 hexagons from dated points", responses=RESPONSES)
+def surface(
+    source: Annotated[str, Query(pattern="^(partner|intelligence)$")] = "partner",
+    resolution: Annotated[int, Query(ge=5, le=11)] = 8,
+    permutations: Annotated[int, Query(ge=99, le=9999)] = 999,
+    seed: Annotated[int, Query(ge=0, le=2**31 - 1)] = 12345,
+    where: AreaPeriod = AREA_PERIOD,
+    principal: Principal = READ,
+    session: Session = Depends(get_session),
+    runtime: Any = Depends(get_runtime),
+) -> Any:
+    """Counts per H3 cell with Gi* classes and each cell's boundary, for a map."""
+    from beacon.analytics.measures import run_surface
+
+    return answer(
+        runtime,
+        session,
+        principal,
+        measure="surface",
+        parameters={"source": source, "resolution": resolution, **where.to_dict()},
+        snapshot_id=where.snapshot,
+        run=lambda ctx: run_surface(
+            ctx,
+            source=source,
+            choice=where.choice(),
+            asked=where.asked(),
+            resolution=resolution,
+            permutations=permutations,
+            seed=seed,
+        ),
+    )
+
+
+@router.get("/trends", summary="Monthly trends and emerging risks", responses=RESPONSES)
+def trends(
+    by: Annotated[str, Query(max_length=100)] = "district",
+    source: Annotated[str, _SOURCE] = "crime",
+    year: Annotated[str, Query(pattern="^(calendar|financial)$")] = "calendar",
+    where: AreaPeriod = AREA_PERIOD,
+    principal: Principal = READ,
+    session: Session = Depends(get_session),
+    runtime: Any = Depends(get_runtime),
+) -> Any:
+    """Per series: changes with tests, Mann-Kendall with Sen's slope; emerging-risk flags."""
+    from beacon.analytics.measures import run_trends
+
+    return answer(
+        runtime,
+        session,
+        principal,
+        measure="trends",
+        parameters={"by": by, "source": source, "year": year, **where.to_dict()},
+        snapshot_id=where.snapshot,
+        run=lambda ctx: run_trends(
+            ctx,
+            source=source,
+            choice=where.choice(),
+            asked=where.asked(),
+            by=by,
+            year_basis=year,
+        ),
+    )
+
+
+@router.get("/concentration", summary="Concentration and deprivation", responses=RESPONSES)
+def concentration(
+    level: Annotated[str, Query(pattern="^(lsoa|ward)$")] = "lsoa",
+    source: Annotated[str, _SOURCE] = "crime",
+    types: Annotated[str | None, _TYPES] = None,
+    where: AreaPeriod = AREA_PERIOD,
+    principal: Principal = READ,
+    session: Session = Depends(get_session),
+    runtime: Any = Depends(get_runtime),
+) -> Any:
+    """Top 5% / 10% shares, Gini, Lorenz curve (count and harm); rates by IMD decile."""
+    from beacon.analytics.measures import run_concentration
+
+    return answer(
+        runtime,
+        session,
+        principal,
+        measure="concentration",
+        parameters={"level": level, "source": source, "types": types, **where.to_dict()},
+        snapshot_id=where.snapshot,
+        run=lambda ctx: run_concentration(
+            ctx, source=source, choice=where.choice(), asked=where.asked(), level=level, types=types
+        ),
+    )
+
+
+@router.get(
+    "/profiles/{level}/{code}",
+    summary="Neighbourhood profile of a ward or LSOA",
+    responses=RESPONSES,
+)
+def profile(
+    level: Annotated[str, Path(pattern="^(ward|lsoa)$")],
+    code: Annotated[str, Path(pattern=r"^[A-Za-z]\d{8}$")],
+    month: Annotated[str | None, Query(pattern=_MONTH)] = None,
+    start: Annotated[str | None, Query(alias="from", pattern=_MONTH)] = None,
+    end: Annotated[str | None, Query(alias="to", pattern=_MONTH)] = None,
+    snapshot: Annotated[str | None, Query(max_length=80)] = None,
+    principal: Principal = READ,
+    session: Session = Depends(get_session),
+    runtime: Any = Depends(get_runtime),
+) -> Any:
+    """Crime by type, rates, harm, trend, hotspot class, IMD and intelligence/partner volume.
+    Without `data.small_numbers`, counts of 1-4 read "fewer than 5"."""
+    from beacon.analytics.profiles import run_profile
+    from beacon.analytics.selection import period_choice
+
+    suppress = not principal.can(Permission.DATA_SMALL_NUMBERS)
+    return answer(
+        runtime,
+        session,
+        principal,
+        measure="profile",
+        parameters={"level": level, "code": code, "month": month, "from": start, "to": end},
+        snapshot_id=snapshot,
+        run=lambda ctx: run_profile(
+            ctx,
+            level=level,
+            code=code,
+            asked=period_choice(month=month, start=start, end=end),
+            suppress=suppress,
+        ),
+    )
+
+
+@router.get("/near-repeat", summary="Knox near-repeat test on dated events", responses=RESPONSES)
+def near_repeat(
+    source: Annotated[str, Query(pattern="^(partner-feeds|intelligence)$")],
+    distance_band: Annotated[float, Query(gt=1, le=10_000)] = 100.0,
+    distance_bands: Annotated[int, Query(ge=1, le=20)] = 3,
+    time_band: Annotated[int, Query(ge=1, le=365)] = 7,
+    time_bands: Annotated[int, Query(ge=1, le=20)] = 3,
+    metric: Annotated[str, Query(pattern="^(manhattan|euclidean)$")] = "manhattan",
+    iterations: Annotated[int, Query(ge=19, le=999)] = 99,
+    seed: Annotated[int, Query(ge=0, le=2**31 - 1)] = 1,
+    where: AreaPeriod = AREA_PERIOD,
+    principal: Principal = READ,
+    session: Session = Depends(get_session),
+    runtime: Any = Depends(get_runtime),
+) -> Any:
+    """Observed, expected, Knox ratio and p-value tables in the Near Repeat Calculator's layout."""
+    from beacon.analytics.errors import AnalysisInputError
+    from beacon.analytics.events import load_dated_events
+    from beacon.analytics.nearrepeat import knox_test
+
+    parameters: dict[str, Any] = {
+        "source": source,
+        "distance_band": distance_band,
+        "distance_bands": distance_bands,
+        "time_band": time_band,
+        "time_bands": time_bands,
+        "metric": metric,
+        "iterations": iterations,
+        "seed": seed,
+    }
+    try:
+        events = load_dated_events(
+            source=source,
+            selection_options={
+                "force": where.force,
+                "lad": where.lad,
+                "ward": where.ward,
+                "lsoa": where.lsoa,
+                "month": where.month,
+                "from": where.start,
+                "to": where.end,
+            },
+            settings=runtime.settings,
+        )
+        result = knox_test(events, **{k: v for k, v in parameters.items() if k != "source"})
+    except AnalysisInputError as error:
+        return _invalid(error)
+    body = result.to_dict()
+    record_event(
+        session,
+        action=AuditAction.CONSULTATION,
+        event="analytics.near_repeat",
+        actor=principal.actor(),
+        record_type="analysis",
+        details={"via": "api", "parameters": {**parameters, **where.to_dict()}},
+    )
+    session.commit()
+    return body

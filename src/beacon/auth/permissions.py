@@ -32,6 +32,8 @@ class Permission(StrEnum):
     # Data and analysis
     DATA_READ = "data.read"  # police data, geography, statistics
     DATA_IMPORT = "data.import"
+    # Small numbers (counts of 1-4) in neighbourhood profiles; others see "fewer than 5".
+    DATA_SMALL_NUMBERS = "data.small_numbers"
     # Engagement and tasking
     ENGAGEMENT_MESSAGE = "engagement.message"
     ENGAGEMENT_SURVEY = "engagement.survey"
@@ -55,6 +57,7 @@ _ANALYST = frozenset(
         Permission.INTEL_LINK,
         Permission.DATA_READ,
         Permission.DATA_IMPORT,
+        Permission.DATA_SMALL_NUMBERS,
         Permission.TASKING_READ,
     }
 )

@@ -1,5 +1,6 @@
 """Imports every domain's models so ``Base.metadata`` is complete (for Alembic and tests)."""
 
+from beacon.analytics import models as analytics_models
 from beacon.audit import models as audit_models
 from beacon.auth import models as auth_models
 from beacon.geography import models as geography_models
@@ -10,6 +11,7 @@ from beacon.notify import models as notify_models
 from beacon.retention import models as retention_models
 
 __all__ = [
+    "analytics_models",
     "audit_models",
     "auth_models",
     "geography_models",

@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 
 from beacon.cli_support import fail, print_json
-from beacon.demo.sources import DemoDataMissing
-from beacon.runtime import open_runtime
 
 demo_app = typer.Typer(help="Demo data from PyPI packages (West Yorkshire).", no_args_is_help=True)
 
@@ -28,6 +26,8 @@ def demo_load(
     from beacon.demo.feeds import load_demo_feeds
     from beacon.demo.intake import seed_demo_intake
     from beacon.demo.load import load_demo
+    from beacon.demo.sources import DemoDataMissing
+    from beacon.runtime import open_runtime
 
     runtime = open_runtime()
     try:

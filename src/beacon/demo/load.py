@@ -36,6 +36,7 @@ class DemoReport:
     areas: dict[str, Any] = field(default_factory=dict)
     boundaries: dict[str, Any] = field(default_factory=dict)
     police: dict[str, Any] = field(default_factory=dict)
+    population: dict[str, Any] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,6 +44,7 @@ class DemoReport:
             "areas": self.areas,
             "boundaries": self.boundaries,
             "police": self.police,
+            "population": self.population,
             "skipped": self.skipped,
         }
 
@@ -75,6 +77,8 @@ def load_demo(
                 )
         report.boundaries = summary.to_dict()
 
+    report.population = load_demo_population(runtime, sources.census_population, say)
+
     to_import = [
         p for p in sources.street_csvs if not _already_imported(runtime, "police-street", p)
     ]
@@ -88,6 +92,24 @@ def load_demo(
         report.police.pop("errors", None)
         report.police["conflicts"] = len(report.police["conflicts"])
     return report
+
+
+def load_demo_population(
+    runtime: Runtime, path: Path, say: Callable[[str], None] = lambda _message: None
+) -> dict[str, Any]:
+    """The 2011 census population of every LSOA in England and Wales, through the real
+    importer (``beacon import population``), so rates per 1,000 residents work in the demo.
+    Skipped (and said so) when that file was imported before."""
+    from beacon.analytics.reference import POPULATION, import_population
+
+    if _already_imported(runtime, POPULATION, path):
+        return {"already_loaded": path.name}
+    say("population: 2011 census, every LSOA in England and Wales")
+    with runtime.sessions() as session, session.begin():
+        summary = import_population(session, path, edition="census2011")
+    result = summary.to_dict()
+    result["details"].pop("lsoas_not_in_areas_sample", None)
+    return result
 
 
 def _west_yorkshire_areas(path: Path) -> tuple[list[AreaRow], set[str]]:

