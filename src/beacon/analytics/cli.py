@@ -346,7 +346,7 @@ def surface_command(
         print_json(result.to_dict())
         return
     shown = [r for r in result.rows if r.get("count")]
-    print_table(shown, ["cell", "count", "z", "p_adjusted", "class"], _title(result))
+    print_table(shown, ["area", "count", "z", "p_adjusted", "class"], _title(result))
 
 
 @analyse_app.command("trends")

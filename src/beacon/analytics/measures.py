@@ -373,7 +373,7 @@ def run_surface(
         permutations=permutations,
         seed=seed,
     ).to_dict()
-    cells = surface.pop("cells", [])
+    cells = surface.pop("areas")
     return MeasureResult(
         "surface",
         context.snapshot.describe(),

@@ -3,8 +3,9 @@
 Areas: a police force (``--force``, data.police.uk id or name), districts (``--lad``), wards
 (``--ward``) or LSOAs (``--lsoa``); each takes one code or a comma-separated list. Without any,
 every LSOA that loaded police data covers. Months: ``--month YYYY-MM`` or
-``--from YYYY-MM --to YYYY-MM``; without either, the latest 12 months of the snapshot.
-Every problem is an ``AnalysisInputError`` naming the option.
+``--from YYYY-MM --to YYYY-MM``.
+Without a period, the latest run of consecutive months the snapshot holds (at most 12). Every
+problem is an ``AnalysisInputError`` naming the option.
 """
 
 from __future__ import annotations
@@ -151,7 +152,16 @@ def resolve_period(
                 "snapshot (beacon analyse snapshot)",
                 option="--month",
             )
-        return Period(tuple(available[-12:]))
+        # The latest run of consecutive loaded months, at most 12: a gap would read as zero.
+        run = [available[-1]]
+        for month in reversed(available[:-1]):
+            if (
+                len(run) == 12
+                or _month_index(month, "--from") != _month_index(run[0], "--from") - 1
+            ):
+                break
+            run.insert(0, month)
+        return Period(tuple(run))
     months = month_range(*asked)
     if require_loaded:
         missing = [m for m in months if m not in set(available)]

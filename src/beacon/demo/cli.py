@@ -22,6 +22,7 @@ def demo_load(
     """Load West Yorkshire's LSOAs, districts, LSOA boundaries and street crime for July 2016,
     2017 and 2018 (real data.police.uk files shipped in the crime-sim-toolkit package), demo
     sign-ins, and a few invented intelligence reports for the intake queue."""
+    from beacon.analytics.snapshot import refresh_snapshot
     from beacon.demo.accounts import DemoAccountsRefused, ensure_demo_accounts
     from beacon.demo.feeds import load_demo_feeds
     from beacon.demo.intake import seed_demo_intake
@@ -38,6 +39,8 @@ def demo_load(
             intelligence = seed_demo_intake(session, runtime.settings)
         with runtime.sessions() as session:
             feeds = load_demo_feeds(session)
+        typer.echo("demo: writing the analysis snapshot", err=True)
+        snapshot = refresh_snapshot(runtime.settings)
     except (DemoDataMissing, DemoAccountsRefused) as exc:
         fail(str(exc))
     finally:
@@ -48,6 +51,7 @@ def demo_load(
                 **report.to_dict(),
                 "intelligence_reports": intelligence,
                 "partner_feeds": feeds,
+                "snapshot": snapshot.id,
                 "logins": [vars(login) for login in logins],
             }
         )
@@ -67,6 +71,10 @@ def demo_load(
             f"demo: partner feed {kind}: {figures['imported']} imported, "
             f"{figures['duplicates']} already there, {figures['rejected']} rejected"
         )
+    typer.echo(
+        f"demo: analysis snapshot {snapshot.id}; try `beacon analyse counts --month 2018-07 "
+        "--by district,crime-type` or `beacon analyse hotspots --lad E08000035 --month 2018-07`"
+    )
     typer.echo("demo: sign in with one of these (new passwords at every `beacon demo load`):")
     for login in logins:
         typer.echo(f"  {login.email:34} {login.password}   ({', '.join(login.roles)})")
