@@ -234,6 +234,9 @@ def _setup(runtime: Runtime, app: FastAPI) -> tuple[list[Visitor], dict[str, int
             "report_id": "0123456789abcdef0123456789abcdef",
             "message_id": "fedcba9876543210fedcba9876543210",
             "photo_id": "00112233445566778899aabbccddeeff",
+            # A neighbourhood profile (no snapshot exists here: allowed users get a 422).
+            "level": "lsoa",
+            "code": "E01013453",
         }
     visitors.append(Visitor("anonymous", TestClient(app, base_url="https://testserver"), None))
     for email, _, roles in accounts:
