@@ -157,3 +157,29 @@ def test_rates_are_per_1000_residents_of_the_census_population(
     whole = _counts(snapshot_settings, lad=DERBY, month="2018-10", by="")[0]
     lsoas = _counts(snapshot_settings, lad=DERBY, month="2018-10", by="lsoa", include_zeros=True)
     assert whole["population"] == sum(r["population"] for r in lsoas)
+
+
+def test_repeat_locations_equal_a_pandas_reading(
+    snapshot_settings: Settings, crimes: pd.DataFrame, lookup: pd.DataFrame
+) -> None:
+    from beacon.analytics.measures import run_repeats
+
+    with analysis(snapshot_settings) as context:
+        result = run_repeats(
+            context,
+            source="crime",
+            choice=area_choice(lad=DERBY),
+            asked=period_choice(start="2018-10", end="2018-12"),
+            window=0,
+        ).to_dict()
+    derby = set(lookup.loc[lookup["LAD19CD"] == DERBY, "LSOA11CD"])
+    located = crimes[crimes["LSOA code"].isin(derby) & (crimes["Longitude"] != "")]
+    # window 0: a repeat is another event of the same type at the same point in the same month.
+    groups = located.groupby(["Longitude", "Latitude", "Crime type", "Month"]).size()
+    repeats = int((groups - 1).sum())
+    places = groups[groups > 1].reset_index()
+    assert result["events"] == len(located)
+    assert result["repeat_events"] == repeats
+    assert result["repeat_locations"] == len(
+        places.drop_duplicates(["Longitude", "Latitude", "Crime type"])
+    )

@@ -53,6 +53,7 @@ EXPECTED: dict[tuple[str, str], str | Permission] = {
     ("GET", "/api/analytics/concentration"): Permission.DATA_READ,
     ("GET", "/api/analytics/profiles/{level}/{code}"): Permission.DATA_READ,
     ("GET", "/api/analytics/near-repeat"): Permission.DATA_READ,
+    ("GET", "/api/analytics/repeats"): Permission.DATA_READ,
     ("GET", "/account/password"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
     ("GET", "/account/totp"): SIGNED_IN,

@@ -234,11 +234,23 @@ def _run_measure(
     from beacon.analytics.selection import area_choice, period_choice
     from beacon.analytics.service import analysis
 
-    with input_errors():
+    with input_errors(), working(run.__name__.removeprefix("run_")):
         choice = area_choice(force=force, lad=lad, ward=ward, lsoa=lsoa)
         asked = period_choice(month=month, start=start, end=end)
         with analysis(settings(), snapshot_id=snapshot, engine=engine) as context:
             return run(context, choice=choice, asked=asked, **options)
+
+
+@contextmanager
+def working(what: str) -> Iterator[None]:
+    """A spinner on stderr while a measure runs (only on a terminal: pipes stay clean)."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"computing {what}..."):
+        yield
 
 
 def _title(result: Any) -> str:
@@ -310,6 +322,7 @@ def surface_command(
         str, typer.Option("--source", help="partner or intelligence (dated points).")
     ] = "partner",
     resolution: Annotated[int, typer.Option("--resolution", help="H3 resolution (8).")] = 8,
+    engine: EngineOpt = None,
     permutations: Annotated[int, typer.Option("--permutations", help="Permutations.")] = 999,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the permutations.")] = 12345,
     force: Force = None,
@@ -335,7 +348,7 @@ def surface_command(
         month=month,
         start=start,
         end=end,
-        engine="duckdb",
+        engine=engine,
         snapshot=snapshot,
         source=source,
         resolution=resolution,
@@ -493,6 +506,7 @@ def profile_command(
             "--suppress-small", help="Show counts of 1-4 as 'fewer than 5' (as partners see)."
         ),
     ] = False,
+    engine: EngineOpt = None,
     snapshot: SnapshotOpt = None,
     as_json: Json = False,
 ) -> None:
@@ -509,7 +523,7 @@ def profile_command(
 
             raise AnalysisInputError("give exactly one of --ward or --lsoa", option="--ward")
         asked = period_choice(month=month, start=start, end=end)
-        with analysis(settings(), snapshot_id=snapshot, engine="duckdb") as context:
+        with analysis(settings(), snapshot_id=snapshot, engine=engine) as context:
             result = run_profile(
                 context,
                 level="ward" if ward_code else "lsoa",
@@ -541,3 +555,60 @@ def profile_command(
     for label in ("intelligence", "partner_feeds"):
         part = body[label]
         typer.echo(f"{label}: {part.get('rows') if part.get('computed') else part.get('reason')}")
+
+
+@analyse_app.command("repeats")
+def repeats_command(
+    source: SourceOpt = "crime",
+    window: Annotated[
+        int | None,
+        typer.Option(
+            "--window",
+            help="Months (street crime, default 1) or days (partner, intelligence; default 28).",
+        ),
+    ] = None,
+    any_type: Annotated[
+        bool, typer.Option("--any-type", help="Repeats of any type, not only the same type.")
+    ] = False,
+    force: Force = None,
+    lad: Lad = None,
+    ward: Ward = None,
+    lsoa: Lsoa = None,
+    month: Month = None,
+    start: From = None,
+    end: To = None,
+    engine: EngineOpt = None,
+    snapshot: SnapshotOpt = None,
+    as_json: Json = False,
+) -> None:
+    """Repeat locations: map points with another event of the same type within the window."""
+    from beacon.analytics.measures import run_repeats
+    from beacon.cli_support import print_json
+
+    result = _run_measure(
+        run_repeats,
+        force=force,
+        lad=lad,
+        ward=ward,
+        lsoa=lsoa,
+        month=month,
+        start=start,
+        end=end,
+        engine=engine,
+        snapshot=snapshot,
+        source=source,
+        window=window,
+        by_type=not any_type,
+    )
+    if as_json:
+        print_json(result.to_dict())
+        return
+    body = result.body
+    typer.echo(
+        f"{_title(result)}\n{body['events']:,} located events at {body['locations']:,} places; "
+        f"{body['repeat_locations']:,} repeat locations, {body['repeat_events']:,} repeat events "
+        f"(window {result.parameters['window']} {result.parameters['unit']})"
+    )
+    print_table(body["by_type"], list(body["by_type"][0]) if body["by_type"] else [], "By type")
+    top = sorted(result.rows, key=lambda r: -r["events"])[:20]
+    print_table(top, ["lsoa", "latitude", "longitude", "type", "events", "repeats"], "Top places")

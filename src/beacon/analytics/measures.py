@@ -385,3 +385,83 @@ def run_surface(
         surface,
         cells,
     )
+
+
+_REPEAT_SOURCES = {
+    # source: (table, date expression, type expression, unit)
+    "crime": ("street_crime", "month", "crime_type", "months"),
+    "partner": ("partner_incident", "occurred_on", "feed_kind || ':' || category", "days"),
+    "intelligence": (
+        "intelligence",
+        "coalesce(occurred_from, received_on)",
+        "coalesce(theme, 'unclassified')",
+        "days",
+    ),
+}
+
+
+def run_repeats(
+    context: Context,
+    *,
+    source: str,
+    choice: AreaChoice,
+    asked: tuple[str, str] | None,
+    window: int | None = None,
+    by_type: bool = True,
+) -> MeasureResult:
+    """Repeat locations: places (the same map point) with another event within ``window``.
+
+    Street crime is dated by month (data.police.uk publishes no day) and placed on the
+    anonymised map points data.police.uk snaps crimes to, so a "place" is one such point and
+    the window is in months (default 1: the same or the next month). Partner feeds and
+    intelligence are dated by day (default window 28 days). With ``by_type`` an event repeats
+    only an earlier event of the same type.
+    """
+    import datetime as dt
+
+    from beacon.analytics.nearrepeat import repeat_locations
+
+    if source not in _REPEAT_SOURCES:
+        raise AnalysisInputError(
+            f"unknown source {source!r} (choose crime, partner or intelligence)", option="--source"
+        )
+    table, date_sql, type_sql, unit = _REPEAT_SOURCES[source]
+    chosen_window = window if window is not None else (1 if unit == "months" else 28)
+    selection, period = resolve(context, choice, asked, source)
+    context.use(selection, period)
+    rows = context.reader.query(
+        f"SELECT round(longitude, 6) AS lon, round(latitude, 6) AS lat, {date_sql} AS day, "
+        f"{type_sql} AS type, lsoa_code FROM {table} "
+        "WHERE lsoa_code IN (SELECT lsoa_code FROM selection) "
+        f"AND strftime({date_sql}, '%Y-%m') IN (SELECT ym FROM period) "
+        "AND longitude IS NOT NULL AND latitude IS NOT NULL ORDER BY id"
+    )
+
+    def when(value: dt.date) -> int:
+        return value.year * 12 + value.month - 1 if unit == "months" else value.toordinal()
+
+    result = repeat_locations(
+        [(r["lon"], r["lat"]) for r in rows],
+        [when(r["day"]) for r in rows],
+        window=chosen_window,
+        types=[str(r["type"]) for r in rows] if by_type else None,
+        unit=unit,
+    ).to_dict()
+    places = result.pop("places")
+    lsoa_of = {(r["lon"], r["lat"]): r["lsoa_code"] for r in rows}
+    for place in places:
+        key = place.get("key") or place.get("place")
+        if isinstance(key, list | tuple) and len(key) == 2:
+            place["longitude"], place["latitude"] = key[0], key[1]
+            place["lsoa"] = lsoa_of.get((key[0], key[1]))
+    return MeasureResult(
+        "repeats",
+        context.snapshot.describe(),
+        "duckdb",
+        source,
+        selection,
+        period,
+        {"window": chosen_window, "unit": unit, "by_type": by_type},
+        result,
+        places,
+    )

@@ -399,3 +399,34 @@ def near_repeat(
     )
     session.commit()
     return body
+
+
+@router.get("/repeats", summary="Repeat locations", responses=RESPONSES)
+def repeats(
+    source: Annotated[str, _SOURCE] = "crime",
+    window: Annotated[int | None, Query(ge=0, le=3650)] = None,
+    any_type: bool = False,
+    where: AreaPeriod = AREA_PERIOD,
+    principal: Principal = READ,
+    session: Session = Depends(get_session),
+    runtime: Any = Depends(get_runtime),
+) -> Any:
+    """Places with another event (of the same type) within the window, by type and place."""
+    from beacon.analytics.measures import run_repeats
+
+    return answer(
+        runtime,
+        session,
+        principal,
+        measure="repeats",
+        parameters={"source": source, "window": window, "any_type": any_type, **where.to_dict()},
+        snapshot_id=where.snapshot,
+        run=lambda ctx: run_repeats(
+            ctx,
+            source=source,
+            choice=where.choice(),
+            asked=where.asked(),
+            window=window,
+            by_type=not any_type,
+        ),
+    )
