@@ -79,6 +79,11 @@ class Settings(BaseSettings):
         default="duckdb",
         description="Engine `beacon analyse` runs on when --engine is not given.",
     )
+    analytics_auto_refresh: bool = Field(
+        default=True,
+        description="Whether an analysis without --snapshot first refreshes the latest snapshot "
+        "when the database changed since it was written.",
+    )
     spark_connect_url: str | None = Field(
         default=None,
         description="Spark Connect URL (sc://host:15002) for --engine spark. Unset: Spark runs "

@@ -132,3 +132,37 @@ def test_missing_snapshot_is_a_clear_error(runtime: Runtime) -> None:
         open_snapshot(runtime.settings, "nope")
     with pytest.raises(AnalysisInputError):
         open_snapshot(runtime.settings, "../etc")
+
+
+def test_an_analysis_refreshes_a_stale_snapshot_but_a_named_one_is_kept(runtime: Runtime) -> None:
+    from beacon.analytics.selection import area_choice, period_choice
+    from beacon.analytics.service import analysis, run_counts
+
+    def total(snapshot_id: str | None = None) -> tuple[str, int]:
+        notes: list[str] = []
+        with analysis(runtime.settings, snapshot_id=snapshot_id, say=notes.append) as context:
+            result = run_counts(
+                context,
+                source="crime",
+                choice=area_choice(),
+                asked=period_choice(start="2018-10", end="2018-10"),
+                by="",
+            )
+        return result.snapshot["id"], sum(r["count"] for r in result.rows)
+
+    from beacon.geography.importers import import_lookup
+
+    from .conftest import shared
+
+    with runtime.sessions.begin() as session:
+        import_lookup(session, shared("geography/lsoa11_ward19_lad19_lookup.csv"))
+    derbyshire = [p for p in POLICE if "derbyshire" in p.name]
+    sussex = [p for p in POLICE if "sussex" in p.name]
+    import_police_files(runtime.engine, derbyshire[:1])
+    first_id, first_total = total()  # no snapshot yet: one is written
+    assert total() == (first_id, first_total)  # nothing changed: the same snapshot
+
+    import_police_files(runtime.engine, sussex[:1])
+    second_id, second_total = total()
+    assert second_id != first_id and second_total > first_total
+    assert total(first_id) == (first_id, first_total)  # a named snapshot never changes

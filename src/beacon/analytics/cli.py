@@ -62,6 +62,11 @@ def input_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+def note(text: str) -> None:
+    """A line on stderr (stdout stays clean for --json)."""
+    typer.echo(f"note: {text}", err=True)
+
+
 def status(message: str) -> Callable[[str], None]:
     """A progress line on stderr (only on a terminal)."""
 
@@ -185,7 +190,7 @@ def counts_command(
     with input_errors():
         choice = area_choice(force=force, lad=lad, ward=ward, lsoa=lsoa)
         asked = period_choice(month=month, start=start, end=end)
-        with analysis(settings(), snapshot_id=snapshot, engine=engine) as context:
+        with analysis(settings(), snapshot_id=snapshot, engine=engine, say=note) as context:
             result = run_counts(
                 context,
                 source=source,
@@ -237,7 +242,7 @@ def _run_measure(
     with input_errors(), working(run.__name__.removeprefix("run_")):
         choice = area_choice(force=force, lad=lad, ward=ward, lsoa=lsoa)
         asked = period_choice(month=month, start=start, end=end)
-        with analysis(settings(), snapshot_id=snapshot, engine=engine) as context:
+        with analysis(settings(), snapshot_id=snapshot, engine=engine, say=note) as context:
             return run(context, choice=choice, asked=asked, **options)
 
 
@@ -523,7 +528,7 @@ def profile_command(
 
             raise AnalysisInputError("give exactly one of --ward or --lsoa", option="--ward")
         asked = period_choice(month=month, start=start, end=end)
-        with analysis(settings(), snapshot_id=snapshot, engine=engine) as context:
+        with analysis(settings(), snapshot_id=snapshot, engine=engine, say=note) as context:
             result = run_profile(
                 context,
                 level="ward" if ward_code else "lsoa",

@@ -83,7 +83,8 @@ def attach_operational(con: duckdb.DuckDBPyConnection, database_url: str) -> str
         options = "TYPE postgres, READ_ONLY"
         if schema:
             options += ", SCHEMA '" + schema.replace("'", "''") + "'"
-        con.execute(f"ATTACH '{libpq_conninfo(database_url)}' AS db ({options})")
+        conninfo = libpq_conninfo(database_url).replace("'", "''")  # inside a SQL literal
+        con.execute(f"ATTACH '{conninfo}' AS db ({options})")
         return "postgresql"
     raise AnalysisInputError(
         f"snapshots read SQLite or PostgreSQL, not {backend}", option="BEACON_DATABASE_URL"
@@ -113,8 +114,7 @@ def libpq_conninfo(database_url: str) -> str:
     def quote(value: str) -> str:
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
-    conninfo = " ".join(f"{key}={quote(value)}" for key, value in parts.items())
-    return conninfo.replace("'", "''")  # embedded in a SQL string literal
+    return " ".join(f"{key}={quote(value)}" for key, value in parts.items())
 
 
 def _search_path_schema(database_url: str) -> str | None:

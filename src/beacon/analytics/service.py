@@ -6,7 +6,7 @@ gets the same checks, the same figures and the same result shape.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ from beacon.analytics.selection import (
     resolve_period,
     resolve_selection,
 )
-from beacon.analytics.snapshot import Snapshot, open_snapshot
+from beacon.analytics.snapshot import Snapshot, current_snapshot, open_snapshot
 
 if TYPE_CHECKING:
     from beacon.analytics.counts import CountsResult
@@ -81,9 +81,19 @@ def default_engine(settings: Settings) -> str:
 
 @contextmanager
 def analysis(
-    settings: Settings, *, snapshot_id: str | None = None, engine: str | None = None
+    settings: Settings,
+    *,
+    snapshot_id: str | None = None,
+    engine: str | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> Iterator[Context]:
-    snapshot = open_snapshot(settings, snapshot_id)
+    """An analysis run on ``snapshot_id``, or on the latest snapshot, which is refreshed first
+    when the database changed since it was written (unless BEACON_ANALYTICS_AUTO_REFRESH is off).
+    """
+    if snapshot_id is None and getattr(settings, "analytics_auto_refresh", True):
+        snapshot = current_snapshot(settings, say=say)
+    else:
+        snapshot = open_snapshot(settings, snapshot_id)
     reader = DuckDBEngine(snapshot)
     name = engine or default_engine(settings)
     chosen: Engine = reader if name == "duckdb" else open_engine(name, snapshot, settings)

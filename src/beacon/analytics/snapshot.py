@@ -116,6 +116,28 @@ def list_snapshots(settings: Settings) -> list[Snapshot]:
     return sorted(found, key=lambda s: (s.manifest["created_at"], s.id))
 
 
+def current_snapshot(settings: Settings, *, say: Progress | None = None) -> Snapshot:
+    """The latest snapshot, refreshed first when the database has changed since it was written
+    (or written first when there is none). See ``freshness.py``."""
+    from beacon.analytics.freshness import source_fingerprint
+
+    try:
+        latest: Snapshot | None = open_snapshot(settings)
+    except AnalysisInputError:
+        latest = None
+    if latest is not None and latest.manifest.get("source_fingerprint") == source_fingerprint(
+        settings.database_url
+    ):
+        return latest
+    if say is not None:
+        say(
+            "no analysis snapshot yet: writing one"
+            if latest is None
+            else f"the data changed since snapshot {latest.id}: refreshing it"
+        )
+    return refresh_snapshot(settings)
+
+
 def open_snapshot(settings: Settings, snapshot_id: str | None = None) -> Snapshot:
     """The named snapshot, or the latest; a clear error when there is none."""
     root = snapshots_root(settings)
@@ -369,6 +391,10 @@ def _refresh_locked(
     from beacon.analytics import duck
 
     _remove_stale_temporaries(root)
+    from beacon.analytics.freshness import source_fingerprint
+
+    # Taken before reading: a change made during the refresh makes the next run refresh again.
+    fingerprint = source_fingerprint(settings.database_url)
     parent: Snapshot | None = None
     if not full and (root / LATEST).is_file():
         try:
@@ -502,6 +528,7 @@ def _refresh_locked(
             "written_months": sorted(plan.write),
             "boundary_digest": boundary_digest,
             "import_runs": small["import_runs"],
+            "source_fingerprint": fingerprint,
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         _fsync_tree(work)
