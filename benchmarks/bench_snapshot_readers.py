@@ -14,9 +14,10 @@ the same 600,000 rows held in SQLite and in PostgreSQL, by each route:
 * ``psycopg_copy`` (PostgreSQL): psycopg 3 ``COPY (...) TO STDOUT (FORMAT csv)`` streamed
   into pyarrow's CSV reader -> ParquetWriter.
 
-Every route runs in its own process (so its peak RSS is its own), best of ``--repeat`` runs;
-the time includes connecting (and loading the extension) but not importing modules, which is
-reported apart. The Arrow routes buffer batches into row groups of 122,880 rows (DuckDB's
+Every run is a process of its own (so its peak RSS is its own); ``--repeat`` rounds take the
+routes in turn, so a burst of other work on the machine hits them alike, and the best time
+counts. The time includes connecting (and loading the extension) but not importing modules,
+which is reported apart. The Arrow routes buffer batches into row groups of 122,880 rows (DuckDB's
 size), cast to one schema and use zstd level 3 (DuckDB's default), so files are comparable.
 Each file is then checked against the others: row count, a hash of every value (cast to one
 type per column), and ids strictly increasing. A mismatch is printed to stderr and the script
@@ -44,7 +45,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -316,27 +318,39 @@ def _describe(schema: pa.Schema) -> str:
     return " ".join(f"{field.name}:{field.type}" for field in schema)
 
 
-def child(backend: str, route: str, database_url: str, out: Path, repeat: int) -> None:
-    """Run one route ``repeat`` times; print its figures as JSON."""
+def _rss_mb(field: str) -> float:
+    """``VmRSS`` (now) or ``VmHWM`` (peak) of this process in MB, from /proc (Linux); the
+    peak from getrusage elsewhere."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(backend: str, route: str, database_url: str, out: Path) -> None:
+    """Run one route once; print its time, import time and peak RSS as JSON."""
     import importlib
 
     started = time.perf_counter()
     modules = _IMPORTS[route] + ((_DRIVER[backend],) if route == "adbc" else ())
-    for module in modules:
-        importlib.import_module(module)
+    try:
+        for module in modules:
+            importlib.import_module(module)
+    except ImportError as error:  # an optional driver not installed: skip, do not fail
+        print(json.dumps({"skipped": f"{error.name} is not installed"}))
+        return
     imported = time.perf_counter() - started
-    times, native = [], ""
-    for _ in range(repeat):
-        out.unlink(missing_ok=True)
-        started = time.perf_counter()
-        native = _RUN[backend, route](database_url, out)
-        times.append(time.perf_counter() - started)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(
-        json.dumps(
-            {"best_s": min(times), "import_s": imported, "peak_mb": peak_kb / 1024, "native": native}
-        )
-    )
+    after_imports_mb = _rss_mb("VmRSS")
+    out.unlink(missing_ok=True)
+    started = time.perf_counter()
+    native = _RUN[backend, route](database_url, out)
+    elapsed = time.perf_counter() - started
+    peak_mb = _rss_mb("VmHWM")
+    figures = {"s": elapsed, "import_s": imported, "peak_mb": peak_mb, "native": native}
+    print(json.dumps({**figures, "growth_mb": peak_mb - after_imports_mb}))
 
 
 # --- set-up, checks and the report (parent process) ---------------------------------------
@@ -344,7 +358,9 @@ def child(backend: str, route: str, database_url: str, out: Path, repeat: int) -
 
 def _make_realistic(database: Path) -> None:
     """Outcomes and missing locations as data.police.uk has them (see the module docstring)."""
-    with sqlite3.connect(database) as con:
+    # Closed, not just committed: the last connection to close folds the WAL back into the
+    # file, which read-only readers (the scanner, ADBC) otherwise trip over.
+    with closing(sqlite3.connect(database)) as con, con:
         con.execute(
             "UPDATE police_street_crime SET last_outcome_category = CASE id % 3 "
             "WHEN 0 THEN 'Investigation complete; no suspect identified' "
@@ -355,6 +371,24 @@ def _make_realistic(database: Path) -> None:
             "UPDATE police_street_crime SET longitude = NULL, latitude = NULL, lsoa_code = NULL "
             "WHERE id % 97 = 0"
         )
+        check = con.execute("PRAGMA quick_check").fetchone()
+    if not check or check[0] != "ok":
+        raise SystemExit(f"the benchmark's SQLite database is damaged: {check}")
+
+
+def _build(database: Path, rows: int) -> None:
+    """The SQLite database, built in a process of its own.
+
+    ``bench_snapshot.build`` writes through Python's sqlite3 and then DuckDB's own copy of
+    SQLite while the first connection is still open. Two SQLite libraries in one process do
+    not see each other's locks (POSIX locks are per process): DuckDB's close deleted the WAL
+    and shared-memory files under the open connection, and a later reader in the same process
+    found "file is not a database" (page 1 overwritten). Ending the process ends that.
+    """
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_snapshot import build
+
+    build(database, rows)
 
 
 def _schema_url(server: str, schema: str) -> str:
@@ -378,6 +412,7 @@ def _fill_postgresql(sqlite_db: Path, server: str, schema: str) -> None:
         duck.load_extension(con, "postgresql")
         con.execute(f"ATTACH '{sqlite_db.as_posix()}' AS src (TYPE sqlite, READ_ONLY)")
         conninfo = duck.libpq_conninfo(server.replace("postgresql://", "postgresql+psycopg://"))
+        conninfo = conninfo.replace("'", "''")  # inside a SQL literal
         con.execute(f"ATTACH '{conninfo}' AS pg (TYPE postgres, SCHEMA '{schema}')")
         columns = (
             "id, record_key, occurrence, crime_id, month, reported_by, falls_within, longitude, "
@@ -416,18 +451,16 @@ def _fingerprint(path: Path) -> tuple[Any, ...]:
     return (*row, ordered)
 
 
-def _parquet_types(path: Path) -> str:
+def _parquet_types(path: Path) -> dict[str, str]:
     import pyarrow.parquet as pq
 
-    schema: pq.ParquetSchema = pq.ParquetFile(path).schema
-    return _describe(schema.to_arrow_schema())
+    schema = pq.ParquetFile(path).schema.to_arrow_schema()
+    return {field.name: str(field.type) for field in schema}
 
 
-def _run_route(
-    backend: str, route: str, database_url: str, out: Path, repeat: int
-) -> dict[str, Any]:
+def _run_route(backend: str, route: str, database_url: str, out: Path) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", f"{backend}:{route}"]
-    command += ["--url", database_url, "--out", str(out), "--repeat", str(repeat)]
+    command += ["--url", database_url, "--out", str(out)]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         return {"error": result.stderr.strip().splitlines()[-1] if result.stderr else "failed"}
@@ -436,31 +469,71 @@ def _run_route(
 
 
 def _measure(
-    backend: str, database_url: str, folder: Path, rows: int, repeat: int
+    urls: dict[str, str], folder: Path, rows: int, repeat: int
 ) -> tuple[dict[str, Any], dict[str, Path], dict[str, str]]:
+    """Every route of every backend in ``urls``, ``repeat`` rounds taken in turn (so a burst
+    of load from other work hits all routes alike); the best time and the highest peak RSS."""
+    runs: dict[str, list[dict[str, Any]]] = {}
+    errors: dict[str, str] = {}
+    for _ in range(repeat):
+        for backend, url in urls.items():
+            for route in ROUTES[backend]:
+                name = f"{backend}_{route}"
+                if name in errors:
+                    continue
+                result = _run_route(backend, route, url, folder / f"{name}.parquet")
+                if "skipped" in result:
+                    errors[name] = "skipped: " + result["skipped"]
+                elif "error" in result:
+                    errors[name] = result["error"]
+                    print(f"{name} FAILED: {result['error']}", file=sys.stderr)
+                else:
+                    runs.setdefault(name, []).append(result)
     figures: dict[str, Any] = {}
     outputs: dict[str, Path] = {}
     notes: dict[str, str] = {}
-    for route in ROUTES[backend]:
-        name = f"{backend}_{route}"
-        out = folder / f"{name}.parquet"
-        result = _run_route(backend, route, database_url, out, repeat)
-        if "error" in result:
-            figures[f"{name}_error"] = result["error"]
-            print(f"{name} FAILED: {result['error']}", file=sys.stderr)
-            continue
-        figures[f"{name}_s"] = round(result["best_s"], 3)
-        figures[f"{name}_rows_per_s"] = round(rows / result["best_s"])
-        figures[f"{name}_peak_rss_mb"] = round(result["peak_mb"])
-        figures[f"{name}_import_s"] = round(result["import_s"], 3)
-        figures[f"{name}_file_mb"] = round(out.stat().st_size / 1e6, 1)
-        outputs[name] = out
-        if result["native"]:
-            notes[f"{name} driver types"] = result["native"]
-    timed = {r: figures[f"{backend}_{r}_s"] for r in ROUTES[backend] if f"{backend}_{r}_s" in figures}
-    if timed:
-        figures[f"{backend}_fastest"] = min(timed, key=lambda r: timed[r])
+    for backend in urls:
+        timed: dict[str, float] = {}
+        for route in ROUTES[backend]:
+            name = f"{backend}_{route}"
+            if name in errors:
+                skipped = errors[name].startswith("skipped: ")
+                figures[f"{name}_{'skipped' if skipped else 'error'}"] = errors[name]
+                continue
+            best = min(r["s"] for r in runs[name])
+            timed[route] = best
+            out = folder / f"{name}.parquet"
+            figures[f"{name}_s"] = round(best, 3)
+            figures[f"{name}_rows_per_s"] = round(rows / best)
+            figures[f"{name}_peak_rss_mb"] = round(max(r["peak_mb"] for r in runs[name]))
+            # What reading and writing added on top of the imported modules.
+            figures[f"{name}_rss_growth_mb"] = round(max(r["growth_mb"] for r in runs[name]))
+            figures[f"{name}_import_s"] = round(min(r["import_s"] for r in runs[name]), 3)
+            figures[f"{name}_file_mb"] = round(out.stat().st_size / 1e6, 1)
+            outputs[name] = out
+            if runs[name][-1]["native"]:
+                notes[f"{name} driver types"] = runs[name][-1]["native"]
+        if timed:
+            figures[f"{backend}_fastest"] = min(timed, key=lambda r: timed[r])
     return figures, outputs, notes
+
+
+def _adbc_guess(database: Path) -> str:
+    """What the plain ADBC SQLite read (no typed first row) does with the NULL-led column."""
+    try:
+        import adbc_driver_sqlite.dbapi
+    except ImportError:
+        return "adbc-driver-sqlite not installed"
+    try:
+        with (
+            adbc_driver_sqlite.dbapi.connect(f"file:{database.as_posix()}?mode=ro") as con,
+            con.cursor() as cur,
+        ):
+            cur.execute(_query("sqlite"))
+            cur.fetch_arrow_table()
+    except Exception as error:  # the failure itself is the figure
+        return f"fails: {error}".splitlines()[0]
+    return "reads"
 
 
 def _postgres_reachable(server: str) -> str | None:
@@ -474,21 +547,26 @@ def _postgres_reachable(server: str) -> str | None:
     return None
 
 
-def _check(outputs: dict[str, Path], figures: dict[str, Any], notes: dict[str, str]) -> bool:
+def _check(outputs: dict[str, Path], figures: dict[str, Any]) -> bool:
     """Every file must hold the same rows as the current route's (SQLite scanner) file."""
+    if not outputs:
+        return True
     prints = {name: _fingerprint(path) for name, path in outputs.items()}
     reference_name = next(iter(prints))
     reference = prints[reference_name]
     bad = [name for name, value in prints.items() if value != reference]
     unordered = [name for name, value in prints.items() if not value[-1]]
-    types = {name: _parquet_types(path) for name, path in outputs.items()}
-    expected = _describe(_schema())
-    for name, described in types.items():
-        if described != expected:
-            notes[f"{name} Parquet types differ"] = described
+    expected = {field.name: str(field.type) for field in _schema()}
+    differ = [
+        f"{name}: {column} {kind} (not {expected.get(column)})"
+        for name, path in outputs.items()
+        for column, kind in _parquet_types(path).items()
+        if expected.get(column) != kind
+    ]
     figures["rows_checked"] = int(reference[0])
     figures["content_matches"] = not bad and not unordered
-    figures["parquet_types_match"] = all(t == expected for t in types.values())
+    # Same values, different Parquet types: e.g. PostgreSQL's integer id arrives as int32.
+    figures["parquet_types_differing"] = differ
     for name in bad:
         print(
             f"CONTENT MISMATCH: {name} {prints[name]} != {reference_name} {reference}",
@@ -510,61 +588,53 @@ def main() -> None:
         help="server for the PostgreSQL routes (a schema is created there and dropped)",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
         backend, route = options.child.split(":")
-        child(backend, route, options.url, options.out, options.repeat)
+        child(backend, route, options.url, options.out)
         return
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from bench_snapshot import build
+    if options.build:
+        _build(options.build, options.rows)
+        return
 
     load = [round(x, 2) for x in os.getloadavg()]
     figures: dict[str, Any] = {"rows": options.rows}
-    notes: dict[str, str] = {}
-    outputs: dict[str, Path] = {}
     with tempfile.TemporaryDirectory(prefix="beacon-bench-readers-") as name:
         folder = Path(name)
         database = folder / "beacon.db"
         started = time.perf_counter()
-        build(database, options.rows)
+        command = [sys.executable, __file__, "--build", str(database), "--rows", str(options.rows)]
+        subprocess.run(command, check=True, capture_output=True)
         _make_realistic(database)
         figures["setup_sqlite_s"] = round(time.perf_counter() - started, 1)
-        sqlite_url = f"sqlite:///{database}"
-        measured, files, found = _measure("sqlite", sqlite_url, folder, options.rows, options.repeat)
-        figures.update(measured)
-        outputs.update(files)
-        notes.update(found)
-
+        figures["sqlite_adbc_without_typed_first_row"] = _adbc_guess(database)
+        urls = {"sqlite": f"sqlite:///{database}"}
         unreachable = _postgres_reachable(options.postgres_url)
+        schema = f"bench_readers_{uuid.uuid4().hex[:10]}"
         if unreachable:
             figures["postgresql_skipped"] = unreachable
         else:
             import psycopg
 
-            schema = f"bench_readers_{uuid.uuid4().hex[:10]}"
             with psycopg.connect(options.postgres_url, autocommit=True) as pg:
                 pg.execute(f'CREATE SCHEMA "{schema}"')
-            try:
+            urls["postgresql"] = _schema_url(options.postgres_url, schema)
+        try:
+            if "postgresql" in urls:
                 started = time.perf_counter()
                 _fill_postgresql(database, options.postgres_url, schema)
                 figures["setup_postgresql_s"] = round(time.perf_counter() - started, 1)
-                measured, files, found = _measure(
-                    "postgresql",
-                    _schema_url(options.postgres_url, schema),
-                    folder,
-                    options.rows,
-                    options.repeat,
-                )
-                figures.update(measured)
-                outputs.update(files)
-                notes.update(found)
-            finally:
+            measured, outputs, notes = _measure(urls, folder, options.rows, options.repeat)
+            figures.update(measured)
+        finally:
+            if "postgresql" in urls:
                 with psycopg.connect(options.postgres_url, autocommit=True) as pg:
                     pg.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        matches = _check(outputs, figures, notes)
+        matches = _check(outputs, figures)
     figures["load_average_1_5_15_at_start"] = load
     figures["load_average_1min_at_end"] = round(os.getloadavg()[0], 2)
     if options.json:
@@ -574,7 +644,7 @@ def main() -> None:
             print(f"{key:45} {value}")
         for key, value in notes.items():
             print(f"note: {key}: {value}")
-    if not matches:
+    if not matches or any(key.endswith("_error") for key in figures):
         sys.exit(1)
 
 

@@ -183,17 +183,19 @@ def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path, params: Any 
 # Columns copied for each table. Text that could identify anyone (report narratives, partner
 # references, contact details) is never copied: analyses need places, dates and categories.
 _STREET_COLUMNS = (
-    "id, month, strftime(month, '%Y-%m') AS ym, crime_type, lsoa_code, falls_within, "
-    "longitude, latitude, last_outcome_category"
+    "CAST(id AS BIGINT) AS id, month, strftime(month, '%Y-%m') AS ym, crime_type, lsoa_code, "
+    "falls_within, longitude, latitude, last_outcome_category"
 )
 _PARTNER_INCIDENT = (
-    "SELECT id, feed_kind, category, sub_type, occurred_on, source_organisation_id, "
+    "SELECT CAST(id AS BIGINT) AS id, feed_kind, category, sub_type, occurred_on, "
+    "CAST(source_organisation_id AS BIGINT) AS source_organisation_id, "
     "latitude, longitude, lsoa_code, ward_code, district_code, force_code "
     "FROM db.partner_incident ORDER BY id"
 )
 _ASSAULT_ADMISSION = (
-    "SELECT id, period_start, period_end, outward_postcode, age_band, sex, admissions, "
-    "suppressed, district_code, force_code, source_organisation_id "
+    "SELECT CAST(id AS BIGINT) AS id, period_start, period_end, outward_postcode, age_band, "
+    "sex, admissions, suppressed, district_code, force_code, "
+    "CAST(source_organisation_id AS BIGINT) AS source_organisation_id "
     "FROM db.assault_admission ORDER BY id"
 )
 _INTELLIGENCE = (
@@ -376,6 +378,8 @@ def refresh_snapshot(
     say = progress or (lambda _message: None)
     root = snapshots_root(settings)
     root.mkdir(parents=True, exist_ok=True)
+    # Snapshots hold intelligence locations: only Beacon's own user may enter the folder.
+    root.chmod(0o700)
     with _refresh_lock(root):
         return _refresh_locked(settings, root, full=full, say=say, now=now)
 
@@ -427,12 +431,15 @@ def _refresh_locked(
         if plan.write:
             say(f"writing street crime for {len(plan.write)} month(s)")
             staging = work / "_street"
+            # SQLite hands rows over in id (rowid) order already; sorting 5 million rows would
+            # cost most of the memory budget. PostgreSQL scans come in no set order.
+            order = "ORDER BY id" if backend == "postgresql" else ""
             path = staging.as_posix().replace("'", "''")
             con.execute(
                 f"COPY (SELECT {_STREET_COLUMNS} FROM db.police_street_crime "
                 "WHERE strftime(month, '%Y-%m') IN "
                 f"(SELECT unnest({duck.string_list(plan.write)})) "
-                f"ORDER BY id) TO '{path}' (FORMAT parquet, COMPRESSION zstd, "
+                f"{order}) TO '{path}' (FORMAT parquet, COMPRESSION zstd, "
                 "PARTITION_BY (ym), WRITE_PARTITION_COLUMNS true)"
             )
             for ym in plan.write:
