@@ -77,6 +77,20 @@ def status(message: str) -> Callable[[str], None]:
     return say
 
 
+def print_json_rows(rows: list[dict[str, Any]]) -> None:
+    """A JSON list, one object per line: json's C encoder (indent forces the slow Python one)
+    writes 10,000 rows in milliseconds, and each line is still readable."""
+    import json
+
+    out = sys.stdout
+    out.write("[\n")
+    last = len(rows) - 1
+    for index, row in enumerate(rows):
+        out.write("  " + json.dumps(row, ensure_ascii=False, default=str))
+        out.write(",\n" if index < last else "\n")
+    out.write("]\n")
+
+
 def print_table(rows: list[dict[str, Any]], columns: list[str], title: str = "") -> None:
     from rich.console import Console
     from rich.table import Table
@@ -185,7 +199,6 @@ def counts_command(
     """Counts, rates per 1,000 residents and harm per area x month x type."""
     from beacon.analytics.selection import area_choice, period_choice
     from beacon.analytics.service import analysis, run_counts
-    from beacon.cli_support import print_json
 
     with input_errors():
         choice = area_choice(force=force, lad=lad, ward=ward, lsoa=lsoa)
@@ -200,7 +213,7 @@ def counts_command(
                 include_zeros=include_zeros,
             )
     if as_json:
-        print_json([row | {"snapshot": result.snapshot["id"]} for row in result.rows])
+        print_json_rows([row | {"snapshot": result.snapshot["id"]} for row in result.rows])
         return
     keys = result.grouping.keys(result.source)
     names = [f"{k}_name" for k in keys if f"{k}_name" in (result.rows[0] if result.rows else {})]
@@ -290,7 +303,6 @@ def hotspots_command(
 ) -> None:
     """Getis-Ord Gi* hot and cold spots per LSOA (queen contiguity, FDR-corrected)."""
     from beacon.analytics.measures import run_hotspots
-    from beacon.cli_support import print_json
 
     result = _run_measure(
         run_hotspots,
@@ -311,7 +323,7 @@ def hotspots_command(
         seed=seed,
     )
     if as_json:
-        print_json(result.rows)
+        print_json_rows(result.rows)
         return
     body = result.to_dict()
     ranked = sorted(result.rows, key=lambda r: -(r["z"] if r["z"] is not None else -1e9))

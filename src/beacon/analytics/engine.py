@@ -22,6 +22,7 @@ ENGINES = ("duckdb", "spark")
 # Snapshot tables every engine exposes under these names.
 TABLES = (
     "street_crime",
+    "street_crime_cube",
     "partner_incident",
     "assault_admission",
     "intelligence",

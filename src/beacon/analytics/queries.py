@@ -3,7 +3,7 @@
 Every function here takes Ibis tables and returns an Ibis expression, so the same code runs on
 DuckDB (the default engine) and on Apache Spark. The tables an expression reads are:
 
-``street_crime``   snapshot street crime (id, month, ym, crime_type, lsoa_code, ...)
+``street_crime_cube``   street crime counted per month x LSOA x crime type (``n``)
 ``partner_incident``, ``intelligence``   the other dated sources
 ``harm_weights``   crime_type -> weight
 ``population``     lsoa_code -> population
@@ -35,15 +35,16 @@ def unbound(name: str) -> Table:
     return ibis.table(SCHEMAS[name], name=name)
 
 
-def events_crime(street_crime: Table, harm_weights: Table) -> Table:
-    """Street crime as events; weight = the crime type's harm weight (0 when it has none)."""
-    joined = street_crime.left_join(
-        harm_weights, street_crime.crime_type == harm_weights.crime_type
-    )
+def events_crime(street_crime_cube: Table, harm_weights: Table) -> Table:
+    """Street crime as events, from the snapshot's cube (rows counted per month x LSOA x type);
+    weight = the crime type's harm weight (0 when it has none), ``n`` = crimes in the cell."""
+    cube = street_crime_cube
+    joined = cube.left_join(harm_weights, cube.crime_type == harm_weights.crime_type)
     return joined.select(
         ym=joined.ym,
         type=joined.crime_type,
         lsoa_code=joined.lsoa_code,
+        n=joined.n,
         weight=joined.weight.fill_null(0.0),
     )
 
@@ -55,6 +56,7 @@ def events_partner(partner_incident: Table) -> Table:
         ym=t.occurred_on.strftime("%Y-%m"),
         type=t.feed_kind.concat(":", t.category),
         lsoa_code=t.lsoa_code,
+        n=ibis.literal(1, type="int64"),
         weight=ibis.literal(0.0, type="float64"),
     )
 
@@ -66,6 +68,7 @@ def events_intelligence(intelligence: Table) -> Table:
         ym=t.received_on.strftime("%Y-%m"),
         type=t.theme.fill_null("unclassified"),
         lsoa_code=t.lsoa_code,
+        n=ibis.literal(1, type="int64"),
         weight=ibis.literal(0.0, type="float64"),
     )
 
@@ -91,7 +94,7 @@ def counts(
     inside = events.filter(events.ym.isin(period.ym))
     joined = inside.inner_join(selection, inside.lsoa_code == selection.lsoa_code)
     keys = [*area_keys, *(["ym"] if by_month else []), *(["type"] if by_type else [])]
-    aggregate = {"count": _.count(), "harm": _.weight.sum()}
+    aggregate = {"count": _.n.sum(), "harm": (_.n * _.weight).sum()}
     grouped = (
         joined.group_by(keys).aggregate(**aggregate) if keys else joined.aggregate(**aggregate)
     )
@@ -108,7 +111,7 @@ def counts(
 
 def events_for(source: str, tables: dict[str, Table]) -> Table:
     if source == "crime":
-        return events_crime(tables["street_crime"], tables["harm_weights"])
+        return events_crime(tables["street_crime_cube"], tables["harm_weights"])
     if source == "partner":
         return events_partner(tables["partner_incident"])
     if source == "intelligence":

@@ -73,7 +73,19 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "police_force": "string",
     },
     "period": {"ym": "string"},
-    "events": {"ym": "string", "type": "string", "lsoa_code": "string", "weight": "float64"},
+    "street_crime_cube": {
+        "ym": "string",
+        "lsoa_code": "string",
+        "crime_type": "string",
+        "n": "int64",
+    },
+    "events": {
+        "ym": "string",
+        "type": "string",
+        "lsoa_code": "string",
+        "n": "int64",
+        "weight": "float64",
+    },
 }
 
 

@@ -153,19 +153,18 @@ def data_quality(
     )[0]["n"]
     quality: dict[str, Any] = {"selected_lsoas_without_population": int(no_population)}
     if source == "crime":
-        row = context.reader.query(
-            "SELECT count(*) FILTER (WHERE lsoa_code IS NULL) AS no_lsoa, "
-            "count(*) FILTER (WHERE lsoa_code IS NOT NULL AND lsoa_code NOT IN "
-            "(SELECT lsoa_code FROM areas)) AS lsoa_not_in_lookup, "
-            "count(*) FILTER (WHERE crime_type NOT IN (SELECT crime_type FROM harm_weights)) "
-            "AS without_harm_weight "
-            "FROM street_crime WHERE ym IN (SELECT ym FROM period)"
-        )[0]
+        # Counted per month when the snapshot was written (snapshot.py, _street_quality).
+        by_month = context.snapshot.manifest.get("street_crime_quality") or {}
+        months = [by_month.get(m, {}) for m in period.months]
         quality.update(
             {
-                "period_rows_without_lsoa": int(row["no_lsoa"]),
-                "period_rows_lsoa_not_in_lookup": int(row["lsoa_not_in_lookup"]),
-                "period_rows_without_harm_weight": int(row["without_harm_weight"]),
+                "period_rows_without_lsoa": sum(m.get("without_lsoa", 0) for m in months),
+                "period_rows_lsoa_not_in_lookup": sum(
+                    m.get("lsoa_not_in_lookup", 0) for m in months
+                ),
+                "period_rows_without_harm_weight": sum(
+                    m.get("without_harm_weight", 0) for m in months
+                ),
             }
         )
     else:

@@ -5,6 +5,7 @@ A snapshot is a directory under ``<data dir>/snapshots/<id>/``::
     manifest.json            id, creation time, source, tables (files, rows, SHA-256),
                              import runs, months covered, what was reused from the parent
     street_crime/ym=YYYY-MM/data_0.parquet   one file per month (police street crime)
+    street_crime_cube.parquet   street crime counted per month x LSOA x crime type
     partner_incident.parquet assault_admission.parquet intelligence.parquet
     areas.parquet            LSOA -> ward -> district -> force, with names
     lsoa_neighbours.parquet  queen contiguity pairs from the stored LSOA boundaries
@@ -489,6 +490,10 @@ def _refresh_locked(
                 work / "lsoa_neighbours.parquet",
             )
 
+        say("measuring data quality month by month")
+        quality = _street_quality(con, work)
+        _write_cube(con, work)
+
         tables: dict[str, TableEntry] = {}
         ordered = sorted(street_files)
         street_names = [n for ym in ordered for n in street_files[ym]["files"]]
@@ -501,6 +506,7 @@ def _refresh_locked(
             ).hexdigest(),
         )
         for name in (
+            "street_crime_cube",
             "partner_incident",
             "assault_admission",
             "intelligence",
@@ -536,6 +542,7 @@ def _refresh_locked(
             "boundary_digest": boundary_digest,
             "import_runs": small["import_runs"],
             "source_fingerprint": fingerprint,
+            "street_crime_quality": quality,
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         _fsync_tree(work)
@@ -617,6 +624,65 @@ def _write_areas(
     """
     _copy(con, query, path)
     path.with_suffix(".base.parquet").unlink()
+
+
+def _write_cube(con: duckdb.DuckDBPyConnection, work: Path) -> None:
+    """Street crime counted per month x LSOA x crime type: what counts, rates, harm, trends
+    and hotspots read (a few times fewer rows than the crimes, so short commands stay short).
+    Crimes without an LSOA are left out here; the quality figures count them."""
+    files = sorted((work / "street_crime").glob("*/*.parquet"))
+    target = work / "street_crime_cube.parquet"
+    if not files:
+        _copy(
+            con,
+            "SELECT NULL::VARCHAR AS ym, NULL::VARCHAR AS lsoa_code, NULL::VARCHAR AS crime_type, "
+            "NULL::BIGINT AS n WHERE false",
+            target,
+        )
+        return
+    listing = ", ".join("'" + f.as_posix().replace("'", "''") + "'" for f in files)
+    _copy(
+        con,
+        "SELECT ym, lsoa_code, crime_type, count(*)::BIGINT AS n "
+        f"FROM read_parquet([{listing}]) WHERE lsoa_code IS NOT NULL "
+        "GROUP BY ALL ORDER BY ym, lsoa_code, crime_type",
+        target,
+    )
+
+
+def _street_quality(con: duckdb.DuckDBPyConnection, work: Path) -> dict[str, dict[str, int]]:
+    """Per month: rows without an LSOA, with an LSOA the lookup lacks, without a harm weight.
+
+    Counted once here so every analysis can report them without scanning the month files.
+    """
+    files = sorted((work / "street_crime").glob("*/*.parquet"))
+    if not files:
+        return {}
+    listing = ", ".join("'" + f.as_posix().replace("'", "''") + "'" for f in files)
+    areas = (work / "areas.parquet").as_posix().replace("'", "''")
+    weights = (work / "harm_weights.parquet").as_posix().replace("'", "''")
+    rows = con.execute(
+        f"""
+        SELECT c.ym, count(*) AS rows,
+               count(*) FILTER (WHERE c.lsoa_code IS NULL) AS without_lsoa,
+               count(*) FILTER (WHERE c.lsoa_code IS NOT NULL AND a.lsoa_code IS NULL)
+                   AS lsoa_not_in_lookup,
+               count(*) FILTER (WHERE w.crime_type IS NULL) AS without_harm_weight
+        FROM read_parquet([{listing}]) c
+        LEFT JOIN read_parquet('{areas}') a ON a.lsoa_code = c.lsoa_code
+        LEFT JOIN read_parquet('{weights}') w ON w.crime_type = c.crime_type
+        GROUP BY c.ym ORDER BY c.ym
+        """
+    ).fetchall()
+    return {
+        str(r[0]): {
+            "rows": int(r[1]),
+            "without_lsoa": int(r[2]),
+            "lsoa_not_in_lookup": int(r[3]),
+            "without_harm_weight": int(r[4]),
+        }
+        for r in rows
+    }
 
 
 def _fsync_tree(path: Path) -> None:
