@@ -132,6 +132,7 @@ def shape_rows(
         _AREA_OUTPUT[grouping.area] if grouping.area != "none" else (None, None, None)
     )
     shaped: dict[tuple[Any, ...], dict[str, Any]] = {}
+    keys = grouping.keys(source)
     for row in raw:
         out: dict[str, Any] = {}
         if code_col:
@@ -143,7 +144,7 @@ def shape_rows(
         if grouping.by_type:
             out[type_key] = row["type"]
         out.update(_figures(int(row["count"]), row["harm"], row["population"], source))
-        shaped[tuple(out.get(k) for k in grouping.keys(source))] = out
+        shaped[tuple(out.get(k) for k in keys)] = out
     if include_zeros:
         if grouping.by_type:
             raise AnalysisInputError(
@@ -171,7 +172,6 @@ def shape_rows(
                     out["month"] = month
                 out.update(_figures(0, 0.0, population_by_area.get(code), source))
                 shaped[key] = out
-    keys = grouping.keys(source)
     return sorted(
         shaped.values(),
         key=lambda r: tuple((r.get(k) is None, str(r.get(k) or "")) for k in keys),

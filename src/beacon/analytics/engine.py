@@ -71,8 +71,17 @@ class DuckDBEngine:
 
         self.snapshot = snapshot
         self.con = duck.connect()
+        self._views: set[str] = set()
+
+    def _ensure_views(self, sql: str) -> None:
+        """Create the views a statement names, on first use: each view reads its files'
+        footers when created, and most commands touch two or three of the tables."""
+        import re
+
         for table in TABLES:
-            files = snapshot.files(table)
+            if table in self._views or not re.search(rf"\b{table}\b", sql):
+                continue
+            files = self.snapshot.files(table)
             if files:
                 listing = ", ".join(_quote(p) for p in files)
                 self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listing}])")
@@ -80,10 +89,12 @@ class DuckDBEngine:
                 from beacon.analytics.queries_schema import empty_table_sql
 
                 self.con.execute(empty_table_sql(table))
+            self._views.add(table)
 
     def use(self, *, lsoas: list[str], months: list[str]) -> None:
         from beacon.analytics.duck import string_list
 
+        self._ensure_views("areas")
         self.con.execute(
             f"CREATE OR REPLACE TEMP TABLE selection AS SELECT {_SELECTION_COLUMNS} FROM areas "
             f"WHERE lsoa_code IN (SELECT unnest({string_list(lsoas)}))"
@@ -101,6 +112,7 @@ class DuckDBEngine:
         return self.query(compiled_queries()[variant_key(source, area, by_month, by_type)])
 
     def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        self._ensure_views(sql)
         cursor = self.con.execute(sql, params)
         names = [d[0] for d in cursor.description or []]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
