@@ -5,7 +5,7 @@ A snapshot is a directory under ``<data dir>/snapshots/<id>/``::
     manifest.json            id, creation time, source, tables (files, rows, SHA-256),
                              import runs, months covered, what was reused from the parent
     street_crime/ym=YYYY-MM/data_0.parquet   one file per month (police street crime)
-    street_crime_cube.parquet   street crime counted per month x LSOA x crime type
+    street_crime_cube/ym=YYYY-MM/data_0.parquet   the month counted per LSOA x crime type
     partner_incident.parquet assault_admission.parquet intelligence.parquet
     areas.parquet            LSOA -> ward -> district -> force, with names
     lsoa_neighbours.parquet  queen contiguity pairs from the stored LSOA boundaries
@@ -232,7 +232,11 @@ def _plan_street(fingerprints: dict[str, list[int]], parent: Snapshot | None) ->
         if (
             unchanged
             and parent is not None
-            and all((parent.path / f).is_file() for f in parent_files[ym]["files"])
+            and "cube" in parent_files[ym]
+            and all(
+                (parent.path / f).is_file()
+                for f in [*parent_files[ym]["files"], parent_files[ym]["cube"]]
+            )
         ):
             plan.reuse[ym] = parent_files[ym]
             continue
@@ -423,7 +427,7 @@ def _refresh_locked(
         plan = _plan_street(_street_fingerprints(con), parent)
         street_files: dict[str, dict[str, Any]] = {}
         for ym, entry in plan.reuse.items():
-            for name in entry["files"]:
+            for name in [*entry["files"], entry["cube"]]:
                 target = work / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 assert parent is not None
@@ -457,6 +461,7 @@ def _refresh_locked(
                     "files": names,
                     "rows": _count_parquet(con, [work / n for n in names]),
                     "sha256": _sha256([work / n for n in names]),
+                    "cube": _write_cube(con, work, ym, [work / n for n in names]),
                 }
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -492,7 +497,6 @@ def _refresh_locked(
 
         say("measuring data quality month by month")
         quality = _street_quality(con, work)
-        _write_cube(con, work)
 
         tables: dict[str, TableEntry] = {}
         ordered = sorted(street_files)
@@ -505,8 +509,14 @@ def _refresh_locked(
                 "".join(street_files[ym]["sha256"] for ym in ordered).encode()
             ).hexdigest(),
         )
-        for name in (
+        cube_names = [street_files[ym]["cube"] for ym in ordered]
+        tables["street_crime_cube"] = TableEntry(
             "street_crime_cube",
+            tuple(cube_names),
+            _count_parquet(con, [work / n for n in cube_names]),
+            _sha256([work / n for n in cube_names]),
+        )
+        for name in (
             "partner_incident",
             "assault_admission",
             "intelligence",
@@ -626,28 +636,21 @@ def _write_areas(
     path.with_suffix(".base.parquet").unlink()
 
 
-def _write_cube(con: duckdb.DuckDBPyConnection, work: Path) -> None:
-    """Street crime counted per month x LSOA x crime type: what counts, rates, harm, trends
-    and hotspots read (a few times fewer rows than the crimes, so short commands stay short).
-    Crimes without an LSOA are left out here; the quality figures count them."""
-    files = sorted((work / "street_crime").glob("*/*.parquet"))
-    target = work / "street_crime_cube.parquet"
-    if not files:
-        _copy(
-            con,
-            "SELECT NULL::VARCHAR AS ym, NULL::VARCHAR AS lsoa_code, NULL::VARCHAR AS crime_type, "
-            "NULL::BIGINT AS n WHERE false",
-            target,
-        )
-        return
+def _write_cube(con: duckdb.DuckDBPyConnection, work: Path, ym: str, files: list[Path]) -> str:
+    """One month of street crime counted per LSOA x crime type: what counts, rates, harm,
+    trends and hotspots read (far fewer rows than the crimes, so short commands stay short).
+    Crimes without an LSOA are left out here; the quality figures count them. Returns the
+    file's name in the snapshot (reused with its month)."""
+    name = f"street_crime_cube/ym={ym}/data_0.parquet"
     listing = ", ".join("'" + f.as_posix().replace("'", "''") + "'" for f in files)
     _copy(
         con,
         "SELECT ym, lsoa_code, crime_type, count(*)::BIGINT AS n "
         f"FROM read_parquet([{listing}]) WHERE lsoa_code IS NOT NULL "
-        "GROUP BY ALL ORDER BY ym, lsoa_code, crime_type",
-        target,
+        "GROUP BY ALL ORDER BY lsoa_code, crime_type",
+        work / name,
     )
+    return name
 
 
 def _street_quality(con: duckdb.DuckDBPyConnection, work: Path) -> dict[str, dict[str, int]]:
