@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -208,21 +209,15 @@ def counts_command(
     as_json: Json = False,
 ) -> None:
     """Counts, rates per 1,000 residents and harm per area x month x type."""
-    from beacon.analytics.selection import area_choice, period_choice
-    from beacon.analytics.service import analysis, run_counts
+    from beacon.analytics.service import run_counts
 
-    with input_errors():
-        choice = area_choice(force=force, lad=lad, ward=ward, lsoa=lsoa)
-        asked = period_choice(month=month, start=start, end=end)
-        with analysis(settings(), snapshot_id=snapshot, engine=engine, say=note) as context:
-            result = run_counts(
-                context,
-                source=source,
-                choice=choice,
-                asked=asked,
-                by=by,
-                include_zeros=include_zeros,
-            )
+    result = _run_measure(
+        run_counts,
+        Where(force, lad, ward, lsoa, month, start, end, engine, snapshot),
+        source=source,
+        by=by,
+        include_zeros=include_zeros,
+    )
     if as_json:
         print_json_rows([row | {"snapshot": result.snapshot["id"]} for row in result.rows])
         return
@@ -246,27 +241,31 @@ TypesOpt = Annotated[
 ]
 
 
-def _run_measure(
-    run: Callable[..., Any],
-    *,
-    force: str | None,
-    lad: str | None,
-    ward: str | None,
-    lsoa: str | None,
-    month: str | None,
-    start: str | None,
-    end: str | None,
-    engine: str | None,
-    snapshot: str | None,
-    **options: Any,
-) -> Any:
+@dataclass(frozen=True)
+class Where:
+    """The options every measure shares: areas, months, engine and snapshot."""
+
+    force: str | None
+    lad: str | None
+    ward: str | None
+    lsoa: str | None
+    month: str | None
+    start: str | None
+    end: str | None
+    engine: str | None
+    snapshot: str | None
+
+
+def _run_measure(run: Callable[..., Any], where: Where, **options: Any) -> Any:
     from beacon.analytics.selection import area_choice, period_choice
     from beacon.analytics.service import analysis
 
     with input_errors(), working(run.__name__.removeprefix("run_")):
-        choice = area_choice(force=force, lad=lad, ward=ward, lsoa=lsoa)
-        asked = period_choice(month=month, start=start, end=end)
-        with analysis(settings(), snapshot_id=snapshot, engine=engine, say=note) as context:
+        choice = area_choice(force=where.force, lad=where.lad, ward=where.ward, lsoa=where.lsoa)
+        asked = period_choice(month=where.month, start=where.start, end=where.end)
+        with analysis(
+            settings(), snapshot_id=where.snapshot, engine=where.engine, say=note
+        ) as context:
             return run(context, choice=choice, asked=asked, **options)
 
 
@@ -317,15 +316,7 @@ def hotspots_command(
 
     result = _run_measure(
         run_hotspots,
-        force=force,
-        lad=lad,
-        ward=ward,
-        lsoa=lsoa,
-        month=month,
-        start=start,
-        end=end,
-        engine=engine,
-        snapshot=snapshot,
+        Where(force, lad, ward, lsoa, month, start, end, engine, snapshot),
         source=source,
         value=value,
         types=types,
@@ -369,15 +360,7 @@ def surface_command(
 
     result = _run_measure(
         run_surface,
-        force=force,
-        lad=lad,
-        ward=ward,
-        lsoa=lsoa,
-        month=month,
-        start=start,
-        end=end,
-        engine=engine,
-        snapshot=snapshot,
+        Where(force, lad, ward, lsoa, month, start, end, engine, snapshot),
         source=source,
         resolution=resolution,
         permutations=permutations,
@@ -421,15 +404,7 @@ def trends_command(
         raise typer.Exit(1)
     result = _run_measure(
         run_trends,
-        force=force,
-        lad=lad,
-        ward=ward,
-        lsoa=lsoa,
-        month=month,
-        start=start,
-        end=end,
-        engine=engine,
-        snapshot=snapshot,
+        Where(force, lad, ward, lsoa, month, start, end, engine, snapshot),
         source=source,
         by=by,
         year_basis=year_basis,
@@ -484,15 +459,7 @@ def concentration_command(
         raise typer.Exit(1)
     result = _run_measure(
         run_concentration,
-        force=force,
-        lad=lad,
-        ward=ward,
-        lsoa=lsoa,
-        month=month,
-        start=start,
-        end=end,
-        engine=engine,
-        snapshot=snapshot,
+        Where(force, lad, ward, lsoa, month, start, end, engine, snapshot),
         source=source,
         level=level,
         types=types,
@@ -615,15 +582,7 @@ def repeats_command(
 
     result = _run_measure(
         run_repeats,
-        force=force,
-        lad=lad,
-        ward=ward,
-        lsoa=lsoa,
-        month=month,
-        start=start,
-        end=end,
-        engine=engine,
-        snapshot=snapshot,
+        Where(force, lad, ward, lsoa, month, start, end, engine, snapshot),
         source=source,
         window=window,
         by_type=not any_type,
