@@ -112,7 +112,8 @@ def print_table(rows: list[dict[str, Any]], columns: list[str], title: str = "")
         table.add_column(column, justify="right" if _numeric(rows, column) else "left")
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
-    Console().print(table)
+    # On a terminal rich fits the table to the window; piped output gets room to stay readable.
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 def _numeric(rows: list[dict[str, Any]], column: str) -> bool:
@@ -472,15 +473,22 @@ def concentration_command(
         part = result.body.get(label)
         if not part:
             continue
-        tops = ", ".join(f"top {t['percent']}%: {t['share']:.1%}" for t in part["top"])
+        tops = ", ".join(f"top {t['percent']:g}%: {t['share']:.1%}" for t in part["top"])
         gini = part.get("gini")
         typer.echo(
-            f"{label}: {part['n_areas']} areas, total {part['total']:,}; {tops}; Gini {gini:.3f}"
+            f"{label}: {part['n_areas']} areas, total {_cell(part['total'])}; {tops}; "
+            f"Gini {gini:.3f}"
             if gini is not None
             else f"{label}: {part.get('reason')}"
         )
     deprivation = result.body.get("deprivation")
-    if deprivation:
+    if deprivation and deprivation.get("excluded"):
+        reasons: dict[str, int] = {}
+        for item in deprivation["excluded"]:
+            reasons[item["reason"]] = reasons.get(item["reason"], 0) + 1
+        listed = "; ".join(f"{n}: {reason}" for reason, n in reasons.items())
+        typer.echo(f"IMD deciles: {len(deprivation['excluded'])} areas left out ({listed})")
+    if deprivation and deprivation.get("areas"):
         print_table(
             deprivation["deciles"],
             ["decile", "areas", "count", "population", "rate_per_1000", "harm_per_1000"],

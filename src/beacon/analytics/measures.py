@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from beacon.analytics.errors import AnalysisInputError
-from beacon.analytics.selection import AreaChoice, Period, Selection
+from beacon.analytics.selection import AreaChoice, Period, Selection, latest_run
 from beacon.analytics.service import Context, resolve, run_counts
 
 
@@ -116,14 +116,15 @@ def run_trends(
 ) -> MeasureResult:
     """Monthly series per group (area and/or type), each summarised, and emerging-risk flags.
 
-    Without a period, every month the snapshot holds (trend tests need 10+ months; seasonal
-    Mann-Kendall needs 24+).
+    Without a period, the latest run of consecutive months the snapshot holds (trend tests
+    need 10+ months; seasonal Mann-Kendall needs 24+).
     """
     from beacon.analytics.emerging import EmergingRules, emerging_risks
     from beacon.analytics.trends import monthly_series, trend_summary
 
     if asked is None and source == "crime" and context.snapshot.months:
-        asked = (context.snapshot.months[0], context.snapshot.months[-1])
+        run = latest_run(context.snapshot.months)  # every consecutive month up to the latest
+        asked = (run[0], run[-1])
     words = [w for w in by.split(",") if w.strip()]
     result = run_counts(
         context,

@@ -137,6 +137,19 @@ def period_choice(
     return start.strip(), end.strip()
 
 
+def latest_run(available: list[str], limit: int | None = None) -> tuple[str, ...]:
+    """The latest run of consecutive months in ``available`` (sorted), at most ``limit``: a
+    gap would read as zero crime, so a default period never spans one."""
+    run = [available[-1]]
+    for month in reversed(available[:-1]):
+        if limit is not None and len(run) == limit:
+            break
+        if _month_index(month, "--from") != _month_index(run[0], "--from") - 1:
+            break
+        run.insert(0, month)
+    return tuple(run)
+
+
 def resolve_period(
     asked: tuple[str, str] | None, available: list[str], *, require_loaded: bool = True
 ) -> Period:
@@ -152,16 +165,7 @@ def resolve_period(
                 "snapshot (beacon analyse snapshot)",
                 option="--month",
             )
-        # The latest run of consecutive loaded months, at most 12: a gap would read as zero.
-        run = [available[-1]]
-        for month in reversed(available[:-1]):
-            if (
-                len(run) == 12
-                or _month_index(month, "--from") != _month_index(run[0], "--from") - 1
-            ):
-                break
-            run.insert(0, month)
-        return Period(tuple(run))
+        return Period(latest_run(available, 12))
     months = month_range(*asked)
     if require_loaded:
         missing = [m for m in months if m not in set(available)]

@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 
     from beacon.config import Settings
 
-SNAPSHOT_FORMAT = 1
+# 2: street-crime cube, per-month quality and the database fingerprint in the manifest.
+SNAPSHOT_FORMAT = 2
 # Part of the key under which neighbour pairs are reused: change it when the method changes.
 NEIGHBOURS_METHOD = "libpysal queen contiguity v1"
 LATEST = "LATEST"
@@ -123,23 +124,27 @@ def current_snapshot(settings: Settings, *, say: Progress | None = None) -> Snap
     from beacon.analytics.freshness import source_fingerprint
 
     try:
-        latest: Snapshot | None = open_snapshot(settings)
+        latest: Snapshot | None = open_snapshot(settings, allow_old_format=True)
     except AnalysisInputError:
         latest = None
-    if latest is not None and latest.manifest.get("source_fingerprint") == source_fingerprint(
-        settings.database_url
+    if (
+        latest is not None
+        and latest.manifest.get("format") == SNAPSHOT_FORMAT
+        and latest.manifest.get("source_fingerprint") == source_fingerprint(settings.database_url)
     ):
         return latest
     if say is not None:
         say(
             "no analysis snapshot yet: writing one"
             if latest is None
-            else f"the data changed since snapshot {latest.id}: refreshing it"
+            else f"the data (or the snapshot format) changed since snapshot {latest.id}: refreshing it"
         )
     return refresh_snapshot(settings)
 
 
-def open_snapshot(settings: Settings, snapshot_id: str | None = None) -> Snapshot:
+def open_snapshot(
+    settings: Settings, snapshot_id: str | None = None, *, allow_old_format: bool = False
+) -> Snapshot:
     """The named snapshot, or the latest; a clear error when there is none."""
     root = snapshots_root(settings)
     if snapshot_id is None:
@@ -155,7 +160,15 @@ def open_snapshot(settings: Settings, snapshot_id: str | None = None) -> Snapsho
         raise AnalysisInputError(
             f"no snapshot {snapshot_id!r} (latest: {known})", option="--snapshot"
         )
-    return Snapshot(path, _read_manifest(path))
+    snapshot = Snapshot(path, _read_manifest(path))
+    if snapshot.manifest.get("format") != SNAPSHOT_FORMAT and not allow_old_format:
+        raise AnalysisInputError(
+            f"snapshot {snapshot_id} was written by an older Beacon (format "
+            f"{snapshot.manifest.get('format')}, now {SNAPSHOT_FORMAT}): write a new one with "
+            "`beacon analyse snapshot`",
+            option="--snapshot",
+        )
+    return snapshot
 
 
 def _sha256(paths: list[Path]) -> str:
@@ -407,7 +420,7 @@ def _refresh_locked(
     parent: Snapshot | None = None
     if not full and (root / LATEST).is_file():
         try:
-            parent = open_snapshot(settings)
+            parent = open_snapshot(settings, allow_old_format=True)
         except AnalysisInputError:
             parent = None
     created = now or dt.datetime.now(dt.UTC)
