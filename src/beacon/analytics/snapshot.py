@@ -137,7 +137,8 @@ def current_snapshot(settings: Settings, *, say: Progress | None = None) -> Snap
         say(
             "no analysis snapshot yet: writing one"
             if latest is None
-            else f"the data (or the snapshot format) changed since snapshot {latest.id}: refreshing it"
+            else f"the data (or the snapshot format) changed since snapshot {latest.id}: "
+            "refreshing it"
         )
     return refresh_snapshot(settings)
 
