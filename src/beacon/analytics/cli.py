@@ -301,6 +301,13 @@ def hotspots_command(
     ] = "B",
     permutations: Annotated[int, typer.Option("--permutations", help="Permutations.")] = 999,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the permutations.")] = 12345,
+    significance: Annotated[
+        str,
+        typer.Option(
+            "--significance",
+            help="permutation (default; FDR-corrected) or normal (z's normal approximation).",
+        ),
+    ] = "permutation",
     force: Force = None,
     lad: Lad = None,
     ward: Ward = None,
@@ -324,6 +331,7 @@ def hotspots_command(
         transform=transform,
         permutations=permutations,
         seed=seed,
+        significance=significance,
     )
     if as_json:
         print_json_rows(result.rows)

@@ -266,8 +266,12 @@ def run_hotspots(
     transform: str = "B",
     permutations: int = 999,
     seed: int = 12345,
+    significance: str = "permutation",
 ) -> MeasureResult:
-    """Getis-Ord Gi* per LSOA of the selection (queen contiguity from the stored boundaries)."""
+    """Getis-Ord Gi* per LSOA of the selection (queen contiguity from the stored boundaries).
+
+    ``significance``: "permutation" (classes from the permutation p, FDR-corrected) or "normal"
+    (from esda's normal approximation, as ArcGIS's Hot Spot Analysis does)."""
     from beacon.analytics.hotspots import getis_ord_gi_star
 
     if value not in ("count", "harm"):
@@ -304,6 +308,7 @@ def run_hotspots(
         transform=transform,
         permutations=permutations,
         seed=seed,
+        significance=significance,
         selection_option=option,
     ).to_dict()
     areas = gi.pop("areas")
@@ -323,6 +328,7 @@ def run_hotspots(
             "transform": transform,
             "permutations": permutations,
             "seed": seed,
+            "significance": significance,
         },
         gi,
         areas,

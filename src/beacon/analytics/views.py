@@ -180,6 +180,7 @@ def hotspots(
     transform: Annotated[str, Query(pattern="^[BR]$")] = "B",
     permutations: Annotated[int, Query(ge=99, le=9999)] = 999,
     seed: Annotated[int, Query(ge=0, le=2**31 - 1)] = 12345,
+    significance: Annotated[str, Query(pattern="^(permutation|normal)$")] = "permutation",
     where: AreaPeriod = AREA_PERIOD,
     principal: Principal = READ,
     session: Session = Depends(get_session),
@@ -193,6 +194,7 @@ def hotspots(
         "value": value,
         "types": types,
         "transform": transform,
+        "significance": significance,
     }
     return answer(
         runtime,
