@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+# The area and period options every analyse command shares (help texts in one place).
+from beacon.analytics.cli import Force, From, Lad, Lsoa, Month, To, Ward
+
 if TYPE_CHECKING:
     from beacon.analytics.nearrepeat import KnoxResult
 
@@ -50,22 +53,13 @@ def near_repeat(
     source: Annotated[
         Source | None, typer.Option("--source", help="Dated events from the analysis snapshot.")
     ] = None,
-    lad: Annotated[
-        str | None, typer.Option("--lad", help="District code(s), comma-separated (E06000015).")
-    ] = None,
-    ward: Annotated[
-        str | None, typer.Option("--ward", help="Ward code(s), comma-separated.")
-    ] = None,
-    lsoa: Annotated[
-        str | None, typer.Option("--lsoa", help="LSOA code(s), comma-separated.")
-    ] = None,
-    force: Annotated[
-        str | None,
-        typer.Option("--force", help="Police force (data.police.uk id, e.g. sussex)."),
-    ] = None,
-    month: Annotated[str | None, typer.Option("--month", help="One month, YYYY-MM.")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
+    lad: Lad = None,
+    ward: Ward = None,
+    lsoa: Lsoa = None,
+    force: Force = None,
+    month: Month = None,
+    date_from: From = None,
+    date_to: To = None,
     distance_band: Annotated[
         float, typer.Option("--distance-band", help="Width of a distance band in metres.")
     ] = 100.0,

@@ -17,11 +17,8 @@ if TYPE_CHECKING:
     from beacon.analytics.nearrepeat import DatedEvents
     from beacon.config import Settings
 
-# Which date places an event in time: when it happened, where the source says so.
-_SOURCES = {
-    "partner-feeds": ("partner_incident", "occurred_on", "partner"),
-    "intelligence": ("intelligence", "coalesce(occurred_from, received_on)", "intelligence"),
-}
+# The command's --source names -> the sources of service.DATED_SOURCES.
+_SOURCES = {"partner-feeds": "partner", "intelligence": "intelligence"}
 MIN_EVENTS = 10
 
 
@@ -44,13 +41,14 @@ def load_dated_events(
 
     from beacon.analytics.nearrepeat import DatedEvents
     from beacon.analytics.selection import area_choice, period_choice
-    from beacon.analytics.service import analysis, resolve
+    from beacon.analytics.service import DATED_SOURCES, analysis, resolve
 
     if source not in _SOURCES:
         raise AnalysisInputError(
             f"unknown source {source!r} (choose {', '.join(_SOURCES)})", option="--source"
         )
-    table, date_sql, measure_source = _SOURCES[source]
+    measure_source = _SOURCES[source]
+    dated = DATED_SOURCES[measure_source]
     choice = area_choice(
         force=selection_options.get("force"),
         lad=selection_options.get("lad"),
@@ -66,9 +64,9 @@ def load_dated_events(
         selection, period = resolve(context, choice, asked, measure_source)
         context.use(selection, period)
         rows = context.reader.query(
-            f"SELECT {date_sql} AS day, longitude, latitude FROM {table} "
+            f"SELECT {dated.happened} AS day, longitude, latitude FROM {dated.table} "
             "WHERE lsoa_code IN (SELECT lsoa_code FROM selection) "
-            f"AND strftime({date_sql}, '%Y-%m') IN (SELECT ym FROM period) "
+            f"AND strftime({dated.happened}, '%Y-%m') IN (SELECT ym FROM period) "
             "ORDER BY id"
         )
     located = [r for r in rows if r["longitude"] is not None and r["latitude"] is not None]

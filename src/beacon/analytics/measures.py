@@ -13,7 +13,7 @@ from typing import Any
 
 from beacon.analytics.errors import AnalysisInputError
 from beacon.analytics.selection import AreaChoice, Period, Selection, latest_run
-from beacon.analytics.service import Context, resolve, run_counts
+from beacon.analytics.service import DATED_SOURCES, Context, resolve, run_counts
 
 
 @dataclass(frozen=True)
@@ -348,23 +348,19 @@ def run_surface(
     """Gi* over H3 hexagons from the points of dated events (partner feeds, intelligence)."""
     from beacon.analytics.hotspots import h3_surface
 
-    tables = {
-        "partner": ("partner_incident", "occurred_on"),
-        "intelligence": ("intelligence", "coalesce(occurred_from, received_on)"),
-    }
-    if source not in tables:
+    if source not in DATED_SOURCES:
         raise AnalysisInputError(
             "a hexagon surface needs dated points: --source partner or intelligence "
             "(street crime is published on snapped points; use area hotspots)",
             option="--source",
         )
     selection, period = resolve(context, choice, asked, source)
-    table, date_sql = tables[source]
+    dated = DATED_SOURCES[source]
     context.use(selection, period)
     points = context.reader.query(
-        f"SELECT latitude, longitude FROM {table} "
+        f"SELECT latitude, longitude FROM {dated.table} "
         "WHERE lsoa_code IN (SELECT lsoa_code FROM selection) "
-        f"AND strftime({date_sql}, '%Y-%m') IN (SELECT ym FROM period) "
+        f"AND strftime({dated.happened}, '%Y-%m') IN (SELECT ym FROM period) "
         "AND latitude IS NOT NULL AND longitude IS NOT NULL ORDER BY id"
     )
     if len(points) < 3:
@@ -394,16 +390,10 @@ def run_surface(
     )
 
 
+# Street crime is dated by month; the other sources by the day they happened.
 _REPEAT_SOURCES = {
-    # source: (table, date expression, type expression, unit)
     "crime": ("street_crime", "month", "crime_type", "months"),
-    "partner": ("partner_incident", "occurred_on", "feed_kind || ':' || category", "days"),
-    "intelligence": (
-        "intelligence",
-        "coalesce(occurred_from, received_on)",
-        "coalesce(theme, 'unclassified')",
-        "days",
-    ),
+    **{name: (d.table, d.happened, d.type_sql, "days") for name, d in DATED_SOURCES.items()},
 }
 
 

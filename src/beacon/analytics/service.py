@@ -29,6 +29,30 @@ if TYPE_CHECKING:
 SOURCES = {"crime": "street crime", "partner": "partner feeds", "intelligence": "intelligence"}
 
 
+@dataclass(frozen=True)
+class DatedSource:
+    """Where a dated source lives in the snapshot and which of its dates means what."""
+
+    table: str
+    counted_by: str  # the date counts, trends and periods use (receipt, for intelligence)
+    happened: str  # when it happened, where known: points for near-repeat, surfaces, repeats
+    type_sql: str  # the "type" of an event, as the counts expression defines it
+
+
+# The one description of the non-crime sources every measure reads (crime is by month).
+DATED_SOURCES = {
+    "partner": DatedSource(
+        "partner_incident", "occurred_on", "occurred_on", "feed_kind || ':' || category"
+    ),
+    "intelligence": DatedSource(
+        "intelligence",
+        "received_on",
+        "coalesce(occurred_from, received_on)",
+        "coalesce(theme, 'unclassified')",
+    ),
+}
+
+
 @dataclass
 class Context:
     """One analysis run: the snapshot, a DuckDB reader over it, and the chosen engine."""
@@ -117,12 +141,9 @@ def resolve(
 
 
 def _event_months(context: Context, source: str) -> list[str]:
-    table, column = {
-        "partner": ("partner_incident", "occurred_on"),
-        "intelligence": ("intelligence", "received_on"),
-    }[source]
+    dated = DATED_SOURCES[source]
     rows = context.reader.query(
-        f"SELECT DISTINCT strftime({column}, '%Y-%m') AS ym FROM {table} ORDER BY 1"
+        f"SELECT DISTINCT strftime({dated.counted_by}, '%Y-%m') AS ym FROM {dated.table} ORDER BY 1"
     )
     return [str(r["ym"]) for r in rows]
 
@@ -168,13 +189,10 @@ def data_quality(
             }
         )
     else:
-        table, column = {
-            "partner": ("partner_incident", "occurred_on"),
-            "intelligence": ("intelligence", "received_on"),
-        }[source]
+        dated = DATED_SOURCES[source]
         row = context.reader.query(
-            f"SELECT count(*) FILTER (WHERE lsoa_code IS NULL) AS no_lsoa FROM {table} "
-            f"WHERE strftime({column}, '%Y-%m') IN (SELECT ym FROM period)"
+            f"SELECT count(*) FILTER (WHERE lsoa_code IS NULL) AS no_lsoa FROM {dated.table} "
+            f"WHERE strftime({dated.counted_by}, '%Y-%m') IN (SELECT ym FROM period)"
         )[0]
         quality["period_rows_without_lsoa"] = int(row["no_lsoa"])
     return quality

@@ -258,7 +258,7 @@ def _plan_street(fingerprints: dict[str, list[int]], parent: Snapshot | None) ->
     return plan
 
 
-def _write_small_tables(settings: Settings, work: Path) -> dict[str, list[dict[str, Any]]]:
+def _write_small_tables(settings: Settings) -> dict[str, list[dict[str, Any]]]:
     """Areas, population and harm weights come through the service functions (Python)."""
     from beacon.analytics.reference import load_harm_weights, load_population
     from beacon.geography.areas import lsoa_hierarchy
@@ -431,7 +431,7 @@ def _refresh_locked(
         con = duck.connect()
         backend = duck.attach_operational(con, settings.database_url)
         say("reading areas, population, harm weights and boundaries")
-        small = _write_small_tables(settings, work)
+        small = _write_small_tables(settings)
         boundary_digest = hashlib.sha256(
             NEIGHBOURS_METHOD.encode()
             + b"".join(b["lsoa_code"].encode() + b["wkb"] for b in small["boundaries"])
