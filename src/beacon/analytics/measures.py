@@ -52,8 +52,9 @@ def _filter_types(rows: list[dict[str, Any]], key: str, wanted: set[str] | None)
     if wanted is None:
         return
     seen = {r[key] for r in rows}
+    # A misspelt type among good ones must not vanish silently: name every one not found.
     unknown = sorted(wanted - seen)
-    if unknown and not (wanted & seen):
+    if unknown:
         raise AnalysisInputError(
             f"no events of type {', '.join(unknown)} in the chosen areas and months "
             f"(found: {', '.join(sorted(seen)) or 'none'})",
