@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from beacon.config import Settings, get_settings
 from beacon.runtime import Runtime, open_runtime
+from reference_data import loaded_settings, snapshot_settings  # noqa: F401 - shared fixtures
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"

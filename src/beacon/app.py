@@ -19,6 +19,7 @@ from beacon.analytics import views as analytics_views
 from beacon.audit import web as audit_web
 from beacon.auth import web as auth_web
 from beacon.config import Settings, get_settings
+from beacon.ingest import police_web
 from beacon.ingest import web as ingest_web
 from beacon.intake import admin_web as intake_admin_web
 from beacon.intake import partner_web as intake_partner_web
@@ -30,6 +31,7 @@ from beacon.intake.writer import SubmissionWriter
 from beacon.retention import web as retention_web
 from beacon.runtime import Runtime, open_runtime
 from beacon.web import docs, health, pages, views
+from beacon.workspace import web as workspace_web
 from beacon.web.assets import STATIC_DIR, STATIC_PREFIX, StaticAssets
 from beacon.web.errors import API_PREFIX, install_error_handlers
 from beacon.web.security import SecurityHeadersMiddleware
@@ -110,9 +112,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(views.router, prefix=API_PREFIX)
     app.include_router(docs.router, prefix=API_PREFIX)
     app.include_router(pages.router)
+    app.include_router(workspace_web.router)
     app.include_router(audit_web.router)
     app.include_router(retention_web.router)
     app.include_router(ingest_web.router)
+    app.include_router(police_web.router)
     # /intake/new before /intake/{report_id}: the first matching route wins.
     app.include_router(intake_partner_web.router)
     app.include_router(intake_web.router)

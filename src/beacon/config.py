@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         ge=100,
         description="Rows staged per batch during imports; bounds import memory.",
     )
+    police_upload_max_mb: int = Field(
+        default=200,
+        ge=1,
+        le=100_000,
+        description="Largest data.police.uk file (MB) the web upload at /imports/police accepts; "
+        "the limit is per file, and one upload takes at most 60 files.",
+    )
     intake_organisation: str | None = Field(
         default=None,
         description="Name of the organisation whose intelligence supervisors receive residents' "
@@ -83,6 +90,11 @@ class Settings(BaseSettings):
         default=True,
         description="Whether an analysis without --snapshot first refreshes the latest snapshot "
         "when the database changed since it was written.",
+    )
+    workspace_default_area: str | None = Field(
+        default=None,
+        description="Area the analysis workspace opens on (force:NAME, lad:CODE or ward:CODE).",
+        pattern=r"^(force|lad|ward):[A-Za-z0-9 \-]{1,60}$",
     )
     spark_connect_url: str | None = Field(
         default=None,

@@ -169,7 +169,10 @@ def test_home_page_in_chromium(server: tuple[str, Any, Path], tmp_path: Path) ->
             assert session_cookie["httpOnly"] and session_cookie["secure"]
             assert session_cookie["sameSite"] == "Strict"
 
-            assert page.title() == "Overview – Beacon"
+            # Signed in, "/" is the analysis workspace; what is loaded is one click away.
+            page.get_by_role("link", name="Loaded data").click()
+            page.wait_for_url(f"{base}/data", wait_until="networkidle")
+            assert page.title() == "Loaded data – Beacon"
             assert page.get_by_role("button", name="Sign out").is_visible()
             assert page.locator("h1").inner_text() == "What is loaded"
             forces_table = page.locator("#forces-table")

@@ -116,8 +116,8 @@ def test_overview_counts_match_the_rows(db: Session, sample: Any) -> None:
     )
 
 
-def test_home_page_on_an_empty_database(user_client: TestClient) -> None:
-    response = user_client.get("/")
+def test_loaded_data_page_on_an_empty_database(user_client: TestClient) -> None:
+    response = user_client.get("/data")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     html = response.text
@@ -128,8 +128,8 @@ def test_home_page_on_an_empty_database(user_client: TestClient) -> None:
     assert 'id="forces-table"' not in html
 
 
-def test_home_page_shows_the_loaded_figures(user_client: TestClient, sample: Any) -> None:
-    html = user_client.get("/").text
+def test_loaded_data_page_shows_the_loaded_figures(user_client: TestClient, sample: Any) -> None:
+    html = user_client.get("/data").text
     expected = _expected_forces(sample)
     assert "Nothing loaded yet" not in html
     for name, e in expected.items():

@@ -281,6 +281,33 @@ def _count_test(recent: int, base: int, recent_days: int, base_days: int) -> Cou
     )
 
 
+def month_changes(
+    months: Sequence[str], counts: Sequence[int], *, alpha: float = 0.05
+) -> list[dict[str, Any]]:
+    """Each month against the month before with the exact binomial test (days in each month
+    allowed for): the months whose change is significant at ``alpha`` (two-sided), rises and
+    falls, for marking on a chart. Months whose previous month is not in the series are skipped.
+    """
+    found: list[dict[str, Any]] = []
+    names = _normalise_months(months)
+    for i in range(1, len(names)):
+        if _shift(names[i], -1) != names[i - 1]:
+            continue
+        test = _count_test(int(counts[i]), int(counts[i - 1]), _days([names[i]]), _days([names[i - 1]]))
+        if test.p_two_sided is not None and test.p_two_sided < alpha:
+            found.append(
+                {
+                    "month": names[i],
+                    "index": i,
+                    "count": int(counts[i]),
+                    "previous": int(counts[i - 1]),
+                    "direction": "rise" if counts[i] > counts[i - 1] else "fall",
+                    "p": test.p_two_sided,
+                }
+            )
+    return found
+
+
 def _pct(recent: float, base: float) -> float | None:
     return None if base == 0 else 100.0 * (recent - base) / base
 

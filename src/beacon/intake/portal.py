@@ -24,7 +24,6 @@ contact details. What this module guarantees (each one tested, listed in docs/SE
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 import time
@@ -34,8 +33,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import numpy as np
-import shapely
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from python_multipart.exceptions import FormParserError
@@ -47,6 +44,7 @@ from starlette.datastructures import ImmutableMultiDict
 
 from beacon.config import Settings
 from beacon.geography.models import Area, AreaBoundary, AreaLevel
+from beacon.geography.shapes import feature_collection
 from beacon.intake import service
 from beacon.intake.codes import prepare_resident_code
 from beacon.intake.models import IntelReport, State
@@ -987,8 +985,6 @@ def _answer_not_received() -> Refused:
 # The map's boundaries (Beacon's own data: no third-party tiles)
 
 MAX_MAP_AREAS = 5000
-SIMPLIFY_DEGREES = 0.0002  # about 15-20 m: plenty for clicking a place
-GRID_DEGREES = 0.00001  # coordinates to about a metre
 
 _geojson_cache: dict[str, tuple[tuple[int, int, int], bytes]] = {}
 _geojson_lock = threading.Lock()
@@ -1029,7 +1025,6 @@ def _build_geojson(session: Session) -> bytes:
         .where(Area.level == AreaLevel.LSOA.value)
         .distinct()
     ).all()
-    features: list[dict[str, Any]] = []
     if vintages:
         latest = max(vintages, key=lambda v: (len(v), v))
         rows = session.execute(
@@ -1040,23 +1035,8 @@ def _build_geojson(session: Session) -> bytes:
             .limit(MAX_MAP_AREAS + 1)
         ).all()
         if 0 < len(rows) <= MAX_MAP_AREAS:
-            geometries = shapely.from_wkb(np.array([bytes(r[2]) for r in rows], dtype=object))
-            simplified = shapely.set_precision(
-                shapely.simplify(geometries, SIMPLIFY_DEGREES, preserve_topology=True),
-                GRID_DEGREES,
-            )
-            for (code, name, _), geometry in zip(rows, simplified, strict=True):
-                if geometry is None or shapely.is_empty(geometry):
-                    continue
-                features.append(
-                    {
-                        "type": "Feature",
-                        "properties": {"code": code, "name": name or code},
-                        "geometry": json.loads(shapely.to_geojson(geometry)),
-                    }
-                )
-    document = {"type": "FeatureCollection", "features": features}
-    return json.dumps(document, separators=(",", ":")).encode("utf-8")
+            return feature_collection([(r[0], r[1], r[2]) for r in rows])
+    return feature_collection([])
 
 
 @router.get("/report/areas.geojson")

@@ -1,4 +1,4 @@
-"""The web domain's HTML pages (mounted at ``/``)."""
+"""The web domain's HTML pages: ``/data``, what is loaded (the analysis workspace is ``/``)."""
 
 from __future__ import annotations
 
@@ -16,15 +16,15 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get(
-    "/",
+    "/data",
     response_class=HTMLResponse,
-    name="home",
+    name="loaded_data",
     dependencies=[Depends(require_permission(Permission.DATA_READ))],
 )
-def home(request: Request, session: Session = Depends(get_session)) -> HTMLResponse:
+def loaded_data(request: Request, session: Session = Depends(get_session)) -> HTMLResponse:
     """What is loaded; the same data as JSON is at ``/api/overview``."""
     return render(
         request,
-        "home.html",
-        {"overview": loaded_overview(session), "nav": "home", "json_url": "/api/overview"},
+        "data.html",
+        {"overview": loaded_overview(session), "nav": "data", "json_url": "/api/overview"},
     )

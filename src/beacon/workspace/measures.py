@@ -1,0 +1,550 @@
+"""The measure pages beyond volume: trends, hotspots, concentration, deprivation, profiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from beacon.analytics.errors import AnalysisInputError
+from beacon.analytics.service import Context
+from beacon.workspace import figures
+from beacon.workspace.query import SOURCES, WorkspaceQuery
+from beacon.workspace.service import (
+    TYPE_KEY,
+    Figure,
+    Page,
+    _by_count,
+    _flag_row,
+    _hotspot_figure,
+    _hotspot_table,
+    _page,
+    _profile_href,
+    choice_of,
+)
+from beacon.workspace.tables import Column, Table, show, suppress_small
+
+
+def trends_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool) -> Page:
+    """Per type: the monthly series, its changes and Mann–Kendall trend; emerging-risk flags;
+    the chart of the chosen type (or all types together)."""
+    from beacon.analytics.measures import run_trends
+    from beacon.analytics.service import run_counts
+    from beacon.analytics.trends import month_changes
+
+    choice = choice_of(query)
+    result = run_trends(context, source=query.source, choice=choice, asked=query.asked(), by="type")
+    monthly = run_counts(
+        context,
+        source=query.source,
+        choice=choice,
+        asked=query.asked(),
+        by="month,type" if query.crime_type else "month",
+        include_zeros=not query.crime_type,
+    )
+    page = _page("trends", query, _Counts(result))
+    key = TYPE_KEY[query.source]
+    page.types = sorted(str(r[key]) for r in result.rows)
+    months = list(result.period.months)
+    if query.crime_type:
+        if query.crime_type not in page.types:
+            raise AnalysisInputError(
+                f"no {SOURCES[query.source].lower()} of type {query.crime_type!r} in the chosen "
+                "areas and months",
+                option="type",
+            )
+        by_month = {r["month"]: r["count"] for r in monthly.rows if r[key] == query.crime_type}
+        counts = [int(by_month.get(m, 0)) for m in months]
+        label = query.crime_type
+    else:
+        counts = [int(r["count"]) for r in monthly.rows]
+        label = f"All {SOURCES[query.source].lower()}"
+    from beacon.workspace.service import _monthly_table, _overall_trend
+
+    changes = month_changes(months, counts)
+    overall = _overall_trend(months, counts)
+    page.charts.append(
+        Figure(
+            "chart-trend",
+            figures.trend_chart(
+                months,
+                counts,
+                changes,
+                label=f"{label} a month",
+                sen_slope=overall.get("slope"),
+                trend_note=overall.get("note"),
+            ),
+            f"{label} a month, {months[0]} to {months[-1]}",
+            "Line chart of events a month with significant changes marked; the table lists every month",
+            table="monthly",
+        )
+    )
+    page.flags = [_flag_row(f) for f in result.body["emerging"]]
+    rows = []
+    for row in result.rows:
+        rows.append(
+            {
+                "type": row[key],
+                "href": query.url("/workspace/trends", crime_type=row[key]),
+                "total": row["total"],
+                "latest_count": row["latest_count"],
+                "month_on_month": _fraction(row["month_on_month_pct"]),
+                "rolling": _fraction(row["rolling_pct"]),
+                "year_on_year": _fraction(row["year_on_year_pct"]),
+                "trend": row["trend"],
+                "trend_p": row["trend_p"],
+                "slope": row["sen_slope_per_month"],
+            }
+        )
+    rows.sort(key=lambda r: (-(r["total"] or 0), str(r["type"])))
+    if not small_numbers:
+        suppress_small(
+            rows, ["total", "latest_count"], ["month_on_month", "rolling", "year_on_year", "slope"]
+        )
+    page.tables += [
+        Table(
+            "series",
+            "Trend by type",
+            [
+                Column("type", "Type", href_key="href"),
+                Column("total", "Total", "integer"),
+                Column("latest_count", f"Latest month ({months[-1]})", "integer"),
+                Column("month_on_month", "On the month before", "percent"),
+                Column("rolling", "Last 3 months on the 3 before", "percent"),
+                Column("year_on_year", "On the same month a year before", "percent"),
+                Column("trend", "Mann–Kendall trend"),
+                Column("trend_p", "p", "p"),
+                Column("slope", "Sen's slope a month", "decimal"),
+            ],
+            rows,
+            note="Percentages need the comparison months loaded; trend tests need 10 or more months.",
+        ),
+        _monthly_table(months, counts, changes, small_numbers),
+    ]
+    rules = result.parameters.get("rules") or {}
+    page.notes = [
+        "Emerging-risk rules: "
+        + "; ".join(
+            f"{k.replace('_', ' ')}" for k in rules.get("rules", rules) if isinstance(k, str)
+        )
+        if rules
+        else "Emerging-risk rules: the defaults of beacon analyse trends.",
+        "Changes are tested with the exact binomial test of two Poisson counts; trends with the "
+        "Mann–Kendall test (seasonal when two full years are loaded).",
+    ]
+    return page
+
+
+class _Counts:
+    """The parts of a measure result ``_page`` reads, from a ``MeasureResult``."""
+
+    def __init__(self, result: Any) -> None:
+        self.snapshot = result.snapshot
+        self.selection = result.selection
+        self.period = result.period
+        self.quality: dict[str, Any] = {}
+
+
+def _types(context: Context, query: WorkspaceQuery) -> list[str]:
+    """The types present in the selection and period, for the page's type filter."""
+    from beacon.analytics.service import run_counts
+
+    found = run_counts(
+        context, source=query.source, choice=choice_of(query), asked=query.asked(), by="type"
+    )
+    return sorted(str(r[TYPE_KEY[query.source]]) for r in found.rows)
+
+
+def _fraction(pct: float | None) -> float | None:
+    return None if pct is None else pct / 100.0
+
+
+def hotspots_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool) -> Page:
+    from beacon.analytics.measures import run_hotspots
+
+    result = run_hotspots(
+        context,
+        source=query.source,
+        choice=choice_of(query),
+        asked=query.asked(),
+        value=query.value,
+        types=query.crime_type,
+    )
+    page = _page("hotspots", query, _Counts(result))
+    page.types = _types(context, query)
+    counts = result.body.get("class_counts") or {}
+    page.headline = [
+        {"label": figures.HOTSPOT_LABELS.get(k, k), "value": show(v, "integer"), "note": "LSOAs"}
+        for k, v in counts.items()
+        if v
+    ]
+    page.maps.append(_hotspot_figure(result, query, small_numbers))
+    page.tables.append(_hotspot_table(result, query, small_numbers))
+    method = result.body.get("method") or {}
+    page.notes = [
+        f"{method.get('statistic', 'Getis-Ord Gi*')}; weights: {method.get('weights', 'queen contiguity')}, "
+        f"transform {result.parameters['transform']}, {result.parameters['permutations']} permutations "
+        f"(seed {result.parameters['seed']}); p-values adjusted for the false discovery rate "
+        "(Benjamini–Hochberg).",
+        *[str(w) for w in result.body.get("warnings", [])],
+    ]
+    return page
+
+
+def concentration_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool) -> Page:
+    from beacon.analytics.measures import run_concentration
+
+    result = run_concentration(
+        context,
+        source=query.source,
+        choice=choice_of(query),
+        asked=query.asked(),
+        level="lsoa",
+        types=query.crime_type,
+    )
+    page = _page("concentration", query, _Counts(result))
+    page.types = _types(context, query)
+    count = result.body["count"]
+    harm = result.body.get("harm")
+    curves = [("Count", count.get("lorenz_drawn") or [], figures.BLUE)]
+    if harm and harm.get("defined"):
+        curves.append(("Harm", harm.get("lorenz_drawn") or [], figures.RED))
+    page.headline = [
+        {
+            "label": "Gini (count)",
+            "value": show(count.get("gini"), "decimal") if count.get("defined") else "–",
+            "note": f"{count.get('n_areas')} LSOAs",
+        },
+        *[
+            {
+                "label": f"Share in the top {t['percent']:g}% of LSOAs",
+                "value": show(t["share"], "percent"),
+                "note": f"{t['areas']} LSOAs",
+            }
+            for t in count.get("top", [])
+        ],
+    ]
+    if harm and harm.get("defined"):
+        page.headline.append(
+            {
+                "label": "Gini (harm)",
+                "value": show(harm.get("gini"), "decimal"),
+                "note": "severity-weighted",
+            }
+        )
+    page.charts.append(
+        Figure(
+            "chart-lorenz",
+            figures.lorenz_chart(
+                [(label, _curve(points), colour) for label, points, colour in curves]
+            ),
+            "Lorenz curve: the further below the line of equal shares, the more concentrated",
+            "Lorenz curve of events across LSOAs; the tables list the top shares and every LSOA",
+            table="top",
+        )
+    )
+    top_rows = []
+    for label, measure in (("Count", count), ("Harm", harm)):
+        if not measure or not measure.get("defined"):
+            continue
+        for t in measure.get("top", []):
+            top_rows.append(
+                {
+                    "measure": label,
+                    "percent": t["percent"] / 100.0,
+                    "areas": t["areas"],
+                    "total": t["total"],
+                    "share": t["share"],
+                    "codes": ", ".join(t.get("codes", [])),
+                }
+            )
+    lorenz_rows = [
+        {"areas_share": x, "count_share": y} for x, y in _curve(count.get("lorenz_drawn") or [])
+    ]
+    page.tables.append(
+        Table(
+            "top",
+            "Share in the top areas",
+            [
+                Column("measure", "Of"),
+                Column("percent", "Top", "percent"),
+                Column("areas", "LSOAs", "integer"),
+                Column("total", "Total", "integer"),
+                Column("share", "Share of all", "percent"),
+                Column("codes", "LSOAs (codes)"),
+            ],
+            top_rows,
+        )
+    )
+    page.tables.append(
+        Table(
+            "lorenz",
+            "Lorenz curve (count)",
+            [
+                Column("areas_share", "Share of LSOAs (lowest first)", "percent"),
+                Column("count_share", "Share of events", "percent"),
+            ],
+            lorenz_rows,
+            shown=0,
+            note="The points the chart draws; export them for the whole curve.",
+        )
+    )
+    rows = [dict(r) for r in result.rows]
+    total = sum(r["count"] for r in rows) or 0
+    for row in rows:
+        row["name"] = row.get("lsoa_name") or row["lsoa"]
+        row["href"] = _profile_href("lsoa", query)(row["lsoa"])
+        row["share"] = row["count"] / total if total else None
+    rows.sort(key=_by_count)
+    if not small_numbers:
+        suppress_small(rows, ["count"], ["share", "rate", "harm", "harm_rate"])
+    columns = [
+        Column("name", "LSOA", href_key="href"),
+        Column("lsoa", "Code"),
+        Column("count", "Count", "integer"),
+        Column("share", "Share", "percent"),
+        Column("rate", "Per 1,000", "decimal"),
+    ]
+    if query.source == "crime":
+        columns.append(Column("harm", "Harm", "integer"))
+    page.tables.append(
+        Table(
+            "lsoas",
+            "LSOAs ranked",
+            columns,
+            rows,
+            shown=25,
+            note="Largest first. Export for every row.",
+        )
+    )
+    method = count.get("method") or {}
+    page.notes = [f"{k.capitalize()}: {v}" for k, v in method.items()]
+    return page
+
+
+def _curve(points: Any) -> list[tuple[float, float]]:
+    """``lorenz_drawn`` points: [share of areas, share of the total] pairs."""
+    return [(float(p[0]), float(p[1])) for p in points]
+
+
+def deprivation_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool) -> Page:
+    from beacon.analytics.measures import run_concentration
+
+    result = run_concentration(
+        context,
+        source=query.source,
+        choice=choice_of(query),
+        asked=query.asked(),
+        level="lsoa",
+        types=query.crime_type,
+    )
+    page = _page("deprivation", query, _Counts(result))
+    page.types = _types(context, query)
+    deprivation = result.body.get("deprivation") or {}
+    deciles = [d for d in deprivation.get("deciles", [])]
+    matched = sum(d["areas"] for d in deciles)
+    if not matched:
+        page.warnings.append(
+            "No IMD 2019 deciles for these LSOAs: import the IMD file (beacon import imd FILE, "
+            "or the Imports page) and refresh the snapshot."
+        )
+    page.headline = [
+        {
+            "label": "LSOAs with an IMD decile",
+            "value": show(matched, "integer"),
+            "note": f"{deprivation.get('excluded_areas', 0)} without",
+        },
+    ]
+    page.charts.append(
+        Figure(
+            "chart-deciles",
+            figures.decile_chart(deciles, label="Per 1,000 residents", key="rate_per_1000"),
+            "Rate per 1,000 residents by IMD decile of the LSOA",
+            "Bar chart of the rate by deprivation decile; the table lists every decile",
+            table="deciles",
+        )
+    )
+    if query.source == "crime":
+        page.charts.append(
+            Figure(
+                "chart-decile-harm",
+                figures.decile_chart(
+                    deciles, label="Harm per 1,000 residents", key="harm_per_1000"
+                ),
+                "Harm per 1,000 residents by IMD decile",
+                "Bar chart of harm by deprivation decile; the table lists every decile",
+                table="deciles",
+            )
+        )
+    rows = [dict(d) for d in deciles]
+    if not small_numbers:
+        suppress_small(
+            rows, ["count"], ["rate_per_1000", "harm", "harm_per_1000", "share_of_count"]
+        )
+    columns = [
+        Column("decile", "IMD decile"),
+        Column("areas", "LSOAs", "integer"),
+        Column("population", "Population", "integer"),
+        Column("count", "Count", "integer"),
+        Column("rate_per_1000", "Per 1,000", "decimal"),
+        Column("share_of_count", "Share of events", "percent"),
+        Column("share_of_population", "Share of residents", "percent"),
+    ]
+    if query.source == "crime":
+        columns[5:5] = [
+            Column("harm", "Harm", "integer"),
+            Column("harm_per_1000", "Harm per 1,000", "decimal"),
+        ]
+    page.tables.append(Table("deciles", "By IMD decile", columns, rows))
+    page.notes = [str(deprivation.get("method") or "")]
+    return page
+
+
+def profile_page(
+    context: Context, query: WorkspaceQuery, *, level: str, code: str, small_numbers: bool
+) -> Page:
+    """One ward or LSOA: crime by type, monthly series, hotspot class, deprivation, intelligence
+    and partner-feed volume (``analytics.profiles``, small numbers suppressed as the API does)."""
+    from beacon.analytics.profiles import run_profile
+    from beacon.analytics.trends import month_changes
+
+    result = run_profile(
+        context, level=level, code=code, asked=query.asked(), suppress=not small_numbers
+    )
+    body = result.body
+    area = body["area"]
+    page = _page("volume", query, _Counts(result))
+    page.measure, page.title = "profile", f"{area.get('name') or area['code']}"
+    page.area_label = f"{'Ward' if level == 'ward' else 'LSOA'} {area['code']}, {area.get('district_name') or ''}".rstrip(
+        ", "
+    )
+    totals = body.get("totals") or {}
+    page.headline = [
+        {
+            "label": "Street crimes",
+            "value": show(totals.get("count"), "integer"),
+            "note": f"{result.period.first} to {result.period.last}",
+        },
+        {
+            "label": "Rate per 1,000",
+            "value": show(totals.get("rate"), "decimal"),
+            "note": f"population {show(area.get('population'), 'integer')}",
+        },
+        {
+            "label": "Harm",
+            "value": show(totals.get("harm"), "integer"),
+            "note": "Crime Severity Score days",
+        },
+    ]
+    hotspot = body.get("hotspot") or {}
+    classes = hotspot.get("classes") or {}
+    if hotspot.get("computed") and classes:
+        label = ", ".join(
+            f"{figures.HOTSPOT_LABELS.get(k, k)}" + (f" ({v} LSOAs)" if level == "ward" else "")
+            for k, v in classes.items()
+            if v
+        )
+        page.headline.append(
+            {
+                "label": "Hotspot class within its district",
+                "value": label,
+                "note": f"Gi* within {area.get('district_name') or hotspot.get('within')}",
+            }
+        )
+    monthly = body.get("monthly") or []
+    months = [m["month"] for m in monthly]
+    counts_raw = [m["count"] for m in monthly]
+    numeric = all(isinstance(c, int) for c in counts_raw)
+    if months and numeric:
+        changes = month_changes(months, counts_raw)
+        page.charts.append(
+            Figure(
+                "chart-trend",
+                figures.trend_chart(months, counts_raw, changes, label="Crimes a month"),
+                "Street crime a month",
+                "Line chart of street crime a month; the table lists every month",
+                table="monthly",
+            )
+        )
+    page.tables.append(
+        Table(
+            "monthly",
+            "By month",
+            [Column("month", "Month", "month"), Column("count", "Crimes", "integer")],
+            [dict(m) for m in monthly],
+        )
+    )
+    page.tables.append(
+        Table(
+            "types",
+            "By crime type",
+            [
+                Column("crime_type", "Crime type"),
+                Column("count", "Crimes", "integer"),
+                Column("rate", "Per 1,000", "decimal"),
+                Column("harm", "Harm", "integer"),
+            ],
+            sorted(
+                (dict(r) for r in body.get("crime_types") or []),
+                key=lambda r: (
+                    -(r["count"] if isinstance(r["count"], int) else 0),
+                    r["crime_type"],
+                ),
+            ),
+        )
+    )
+    deprivation = body.get("deprivation") or {}
+    domains = deprivation.get("domains") or {}
+    if isinstance(domains, dict) and domains:
+        rows = [
+            {
+                "domain": name.replace("_", " "),
+                **{
+                    k: v
+                    for k, v in values.items()
+                    if k in ("rank", "decile", "lsoas", "mean_decile")
+                },
+            }
+            for name, values in sorted(
+                domains.items(), key=lambda item: (item[0] != "IMD", item[0])
+            )
+        ]
+        keys = [k for k in ("rank", "decile", "lsoas", "mean_decile") if any(k in r for r in rows)]
+        page.tables.append(
+            Table(
+                "deprivation",
+                f"Deprivation ({deprivation.get('edition', 'IMD')}; decile 1 = most deprived)",
+                [
+                    Column("domain", "Domain"),
+                    *[
+                        Column(
+                            k,
+                            k.replace("_", " ").capitalize(),
+                            "integer" if k != "mean_decile" else "decimal",
+                        )
+                        for k in keys
+                    ],
+                ],
+                rows,
+            )
+        )
+    for key, title, what in (
+        ("intelligence", "Intelligence by theme", "theme"),
+        ("partner_feeds", "Partner feeds by category", "category"),
+    ):
+        volume = body.get(key) or {}
+        rows = [dict(r) for r in volume.get("rows") or []] if isinstance(volume, dict) else []
+        page.tables.append(
+            Table(
+                key,
+                title,
+                [
+                    Column(
+                        k, k.replace("_", " ").capitalize(), "integer" if k == "count" else "text"
+                    )
+                    for k in (rows[0] if rows else {what: "", "count": 0})
+                ],
+                rows,
+                note=None if rows else "None in this period.",
+            )
+        )
+    page.extra = {"area": area, "level": level, "small_numbers": body.get("small_numbers")}
+    return page
