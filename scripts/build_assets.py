@@ -36,6 +36,8 @@ FILES: tuple[tuple[str, str, str], ...] = (
     ("leaflet", "dist/images/marker-icon.png", "leaflet/images/marker-icon.png"),
     ("leaflet", "dist/images/marker-icon-2x.png", "leaflet/images/marker-icon-2x.png"),
     ("leaflet", "dist/images/marker-shadow.png", "leaflet/images/marker-shadow.png"),
+    # The UMD build bundles its one dependency (@kurkle/color) and sets window.Chart.
+    ("chart.js", "dist/chart.umd.min.js", "chart.js/chart.umd.min.js"),
 )
 # Licence texts shipped beside the copied files.
 LICENCES: tuple[tuple[str, str], ...] = (
@@ -43,6 +45,8 @@ LICENCES: tuple[tuple[str, str], ...] = (
     ("swagger-ui-dist", "LICENSE"),
     ("swagger-ui-dist", "NOTICE"),
     ("leaflet", "LICENSE"),
+    ("chart.js", "LICENSE.md"),
+    ("@kurkle/color", "LICENSE.md"),
 )
 
 _FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}")
@@ -84,7 +88,9 @@ def build(node_modules: Path = DEFAULT_NODE_MODULES, dest: Path = DEFAULT_DEST) 
     for package, name in LICENCES:
         src = node_modules / package / name
         if src.is_file():
-            out = dest / "licences" / f"{package}-{name}"
+            # "@kurkle/color" -> "kurkle-color": one flat folder of licence files.
+            flat = package.lstrip("@").replace("/", "-")
+            out = dest / "licences" / f"{flat}-{name}"
             out.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, out)
             written.append(out)

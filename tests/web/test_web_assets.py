@@ -62,6 +62,13 @@ def test_build_step_produces_the_vendor_files(tmp_path: Path) -> None:
     assert re.search(r'version:"2\.0\.\d+"', htmx)
     manifest = json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["packages"]["htmx.org"].startswith("2.0.")
+    # Chart.js's UMD build (the workspace charts) sets window.Chart; its licence ships beside
+    # it, with that of the colour library it bundles.
+    chart = (dest / "chart.js" / "chart.umd.min.js").read_text(encoding="utf-8")
+    assert chart.startswith("/*!\n * Chart.js v4.") and "window.Chart" in chart
+    assert manifest["packages"]["chart.js"].startswith("4.")
+    for licence in ("chart.js-LICENSE.md", "kurkle-color-LICENSE.md", "leaflet-LICENSE"):
+        assert (dest / "licences" / licence).is_file(), licence
 
 
 def test_build_step_fails_clearly_without_node_modules(tmp_path: Path) -> None:
@@ -84,7 +91,7 @@ def test_build_step_fails_clearly_without_node_modules(tmp_path: Path) -> None:
 
 
 def test_static_dir_has_beacons_own_files() -> None:
-    for name in ("beacon.css", "favicon.svg", "api-docs.js", "api-docs.css"):
+    for name in ("beacon.css", "favicon.svg", "api-docs.js", "api-docs.css", "workspace.js"):
         assert (STATIC_DIR / name).is_file(), name
     css = (STATIC_DIR / "beacon.css").read_text(encoding="utf-8")
     assert "--beacon-font: system-ui" in css

@@ -1,9 +1,9 @@
 """Static files: where they are, whether the npm-built vendor files exist, cache-busted URLs.
 
-Vendor files (GOV.UK Frontend's CSS, htmx, Swagger UI) are copied from npm packages by
-``scripts/build_assets.py`` into ``static/vendor/`` at build time and are never committed. When
-they are missing the pages still render, with Beacon's own stylesheet only, and a warning is
-logged once per app.
+Vendor files (GOV.UK Frontend's CSS, htmx, Swagger UI, Leaflet, Chart.js) are copied from npm
+packages by ``scripts/build_assets.py`` into ``static/vendor/`` at build time and are never
+committed. When they are missing the pages still render, with Beacon's own stylesheet only, and a
+warning is logged once per app.
 """
 
 from __future__ import annotations
@@ -21,7 +21,18 @@ GOVUK_CSS = "vendor/govuk-frontend.min.css"
 HTMX_JS = "vendor/htmx.min.js"
 SWAGGER_JS = "vendor/swagger-ui/swagger-ui-bundle.js"
 SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
-VENDOR_FILES: tuple[str, ...] = (GOVUK_CSS, HTMX_JS, SWAGGER_JS, SWAGGER_CSS)
+LEAFLET_JS = "vendor/leaflet/leaflet.js"
+LEAFLET_CSS = "vendor/leaflet/leaflet.css"
+CHART_JS = "vendor/chart.js/chart.umd.min.js"
+VENDOR_FILES: tuple[str, ...] = (
+    GOVUK_CSS,
+    HTMX_JS,
+    SWAGGER_JS,
+    SWAGGER_CSS,
+    LEAFLET_JS,
+    LEAFLET_CSS,
+    CHART_JS,
+)
 
 BUILD_HINT = "run `npm ci --ignore-scripts && npm run build` (or `make assets`)"
 

@@ -18,7 +18,16 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from beacon import __version__
-from beacon.web.assets import GOVUK_CSS, HTMX_JS, SWAGGER_CSS, SWAGGER_JS, StaticAssets
+from beacon.web.assets import (
+    CHART_JS,
+    GOVUK_CSS,
+    HTMX_JS,
+    LEAFLET_CSS,
+    LEAFLET_JS,
+    SWAGGER_CSS,
+    SWAGGER_JS,
+    StaticAssets,
+)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -79,6 +88,9 @@ def _context(request: Request) -> dict[str, Any]:
         "HTMX_JS": HTMX_JS,
         "SWAGGER_CSS": SWAGGER_CSS,
         "SWAGGER_JS": SWAGGER_JS,
+        "LEAFLET_CSS": LEAFLET_CSS,
+        "LEAFLET_JS": LEAFLET_JS,
+        "CHART_JS": CHART_JS,
     }
 
 
