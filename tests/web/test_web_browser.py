@@ -4,12 +4,6 @@ Playwright. Skipped only on a developer machine without /usr/bin/chromium; in CI
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +17,10 @@ from beacon.auth.service import create_organisation, create_user
 from beacon.config import Settings
 from beacon.runtime import open_runtime
 from beacon.web.assets import GOVUK_CSS, STATIC_DIR
+
+from .serving import beacon_command as _beacon_command  # noqa: F401 - used by other tests
+from .serving import free_port as _free_port  # noqa: F401 - used by other tests
+from .serving import running_beacon
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -47,20 +45,6 @@ def _require(condition: bool, reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI must run the browser test)")
     pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _beacon_command() -> list[str]:
-    script = Path(sys.executable).with_name("beacon")
-    if script.is_file():
-        return [str(script)]
-    return [sys.executable, "-c", "from beacon.cli import app; app(prog_name='beacon')"]
 
 
 @pytest.fixture
@@ -89,42 +73,12 @@ def server(
             session.commit()
     finally:
         runtime.close()
-    port = _free_port()
     log = tmp_path / "server.log"
-    env = {
-        **os.environ,
-        "BEACON_DATABASE_URL": database_url,
-        "BEACON_ENVIRONMENT": "test",
-        "BEACON_HOST": "127.0.0.1",
-    }
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            [*_beacon_command(), "serve", "--port", str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except (urllib.error.URLError, ConnectionError):
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"beacon serve did not start:\n{log.read_text()}")
-                time.sleep(0.1)
+    try:
+        with running_beacon({"BEACON_DATABASE_URL": database_url}, log) as base:
             yield base, loaded, log
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 def test_home_page_in_chromium(server: tuple[str, Any, Path], tmp_path: Path) -> None:
