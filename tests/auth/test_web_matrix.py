@@ -44,6 +44,12 @@ EXPECTED: dict[tuple[str, str], str | Permission] = {
     ("POST", "/login/totp"): PUBLIC,
     ("POST", "/logout"): PUBLIC,
     ("GET", "/"): Permission.DATA_READ,
+    ("GET", "/data"): Permission.DATA_READ,
+    ("GET", "/workspace/areas.geojson"): Permission.DATA_READ,
+    ("GET", "/workspace/profile/{level}/{code}"): Permission.DATA_READ,
+    ("GET", "/workspace/profile/{level}/{code}/export/{table}.{format}"): Permission.DATA_READ,
+    ("GET", "/workspace/{measure}"): Permission.DATA_READ,
+    ("GET", "/workspace/{measure}/export/{table}.{format}"): Permission.DATA_READ,
     ("GET", "/api/overview"): Permission.DATA_READ,
     ("GET", "/api/analytics/counts"): Permission.DATA_READ,
     ("GET", "/api/analytics/snapshots"): Permission.DATA_READ,
@@ -75,6 +81,11 @@ EXPECTED: dict[tuple[str, str], str | Permission] = {
     ("POST", "/retention/decide"): Permission.RETENTION_REVIEW,
     ("GET", "/imports/partner-feeds"): Permission.DATA_IMPORT,
     ("POST", "/imports/partner-feeds"): Permission.DATA_IMPORT,
+    ("GET", "/imports/police"): Permission.DATA_IMPORT,
+    ("POST", "/imports/police"): Permission.DATA_IMPORT,
+    ("GET", "/imports/police/jobs/{job_id}"): Permission.DATA_IMPORT,
+    ("GET", "/imports/police/jobs/{job_id}/progress"): Permission.DATA_IMPORT,
+    ("GET", "/imports/police/jobs/{job_id}/report.json"): Permission.DATA_IMPORT,
     # --- intake: resident portal (no sign-in) ---
     ("GET", "/report"): PUBLIC,
     ("POST", "/report"): PUBLIC,
@@ -235,9 +246,15 @@ def _setup(runtime: Runtime, app: FastAPI) -> tuple[list[Visitor], dict[str, int
             "report_id": "0123456789abcdef0123456789abcdef",
             "message_id": "fedcba9876543210fedcba9876543210",
             "photo_id": "00112233445566778899aabbccddeeff",
+            # A police import job that does not exist (allowed users get 404).
+            "job_id": "no-such-job",
             # A neighbourhood profile (no snapshot exists here: allowed users get a 422).
             "level": "lsoa",
             "code": "E01013453",
+            # A workspace page and one of its tables' exports.
+            "measure": "volume",
+            "table": "lsoas",
+            "format": "csv",
         }
     visitors.append(Visitor("anonymous", TestClient(app, base_url="https://testserver"), None))
     for email, _, roles in accounts:
