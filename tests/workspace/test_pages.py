@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from beacon.runtime import Runtime
+
 from .conftest import ADUR
 
 PERIOD = "from=2018-10&to=2018-12"

@@ -12,13 +12,13 @@ from beacon.workspace.service import (
     TYPE_KEY,
     Figure,
     Page,
-    _by_count,
-    _flag_row,
-    _hotspot_figure,
-    _hotspot_table,
-    _page,
-    _profile_href,
+    by_count,
     choice_of,
+    flag_row,
+    hotspot_figure,
+    hotspot_table,
+    new_page,
+    profile_href,
 )
 from beacon.workspace.tables import Column, Table, show, suppress_small
 
@@ -40,7 +40,7 @@ def trends_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool)
         by="month,type" if query.crime_type else "month",
         include_zeros=not query.crime_type,
     )
-    page = _page("trends", query, _Counts(result))
+    page = new_page("trends", query, _Counts(result))
     key = TYPE_KEY[query.source]
     page.types = sorted(str(r[key]) for r in result.rows)
     months = list(result.period.months)
@@ -57,10 +57,10 @@ def trends_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool)
     else:
         counts = [int(r["count"]) for r in monthly.rows]
         label = f"All {SOURCES[query.source].lower()}"
-    from beacon.workspace.service import _monthly_table, _overall_trend
+    from beacon.workspace.service import monthly_table, overall_trend
 
     changes = month_changes(months, counts)
-    overall = _overall_trend(months, counts)
+    overall = overall_trend(months, counts)
     page.charts.append(
         Figure(
             "chart-trend",
@@ -73,11 +73,12 @@ def trends_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool)
                 trend_note=overall.get("note"),
             ),
             f"{label} a month, {months[0]} to {months[-1]}",
-            "Line chart of events a month with significant changes marked; the table lists every month",
+            "Line chart of events a month with significant changes marked; "
+            "the table lists every month",
             table="monthly",
         )
     )
-    page.flags = [_flag_row(f) for f in result.body["emerging"]]
+    page.flags = [flag_row(f) for f in result.body["emerging"]]
     rows = []
     for row in result.rows:
         rows.append(
@@ -115,9 +116,10 @@ def trends_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool)
                 Column("slope", "Sen's slope a month", "decimal"),
             ],
             rows,
-            note="Percentages need the comparison months loaded; trend tests need 10 or more months.",
+            note="Percentages need the comparison months loaded; "
+            "trend tests need 10 or more months.",
         ),
-        _monthly_table(months, counts, changes, small_numbers),
+        monthly_table(months, counts, changes, small_numbers),
     ]
     rules = result.parameters.get("rules") or {}
     page.notes = [
@@ -168,7 +170,7 @@ def hotspots_page(context: Context, query: WorkspaceQuery, *, small_numbers: boo
         value=query.value,
         types=query.crime_type,
     )
-    page = _page("hotspots", query, _Counts(result))
+    page = new_page("hotspots", query, _Counts(result))
     page.types = _types(context, query)
     counts = result.body.get("class_counts") or {}
     page.headline = [
@@ -176,12 +178,14 @@ def hotspots_page(context: Context, query: WorkspaceQuery, *, small_numbers: boo
         for k, v in counts.items()
         if v
     ]
-    page.maps.append(_hotspot_figure(result, query, small_numbers))
-    page.tables.append(_hotspot_table(result, query, small_numbers))
+    page.maps.append(hotspot_figure(result, query, small_numbers))
+    page.tables.append(hotspot_table(result, query, small_numbers))
     method = result.body.get("method") or {}
     page.notes = [
-        f"{method.get('statistic', 'Getis-Ord Gi*')}; weights: {method.get('weights', 'queen contiguity')}, "
-        f"transform {result.parameters['transform']}, {result.parameters['permutations']} permutations "
+        f"{method.get('statistic', 'Getis-Ord Gi*')}; "
+        f"weights: {method.get('weights', 'queen contiguity')}, "
+        f"transform {result.parameters['transform']}, "
+        f"{result.parameters['permutations']} permutations "
         f"(seed {result.parameters['seed']}); p-values adjusted for the false discovery rate "
         "(Benjamini–Hochberg).",
         *[str(w) for w in result.body.get("warnings", [])],
@@ -200,7 +204,7 @@ def concentration_page(context: Context, query: WorkspaceQuery, *, small_numbers
         level="lsoa",
         types=query.crime_type,
     )
-    page = _page("concentration", query, _Counts(result))
+    page = new_page("concentration", query, _Counts(result))
     page.types = _types(context, query)
     count = result.body["count"]
     harm = result.body.get("harm")
@@ -291,9 +295,9 @@ def concentration_page(context: Context, query: WorkspaceQuery, *, small_numbers
     total = sum(r["count"] for r in rows) or 0
     for row in rows:
         row["name"] = row.get("lsoa_name") or row["lsoa"]
-        row["href"] = _profile_href("lsoa", query)(row["lsoa"])
+        row["href"] = profile_href("lsoa", query)(row["lsoa"])
         row["share"] = row["count"] / total if total else None
-    rows.sort(key=_by_count)
+    rows.sort(key=by_count)
     if not small_numbers:
         suppress_small(rows, ["count"], ["share", "rate", "harm", "harm_rate"])
     columns = [
@@ -336,7 +340,7 @@ def deprivation_page(context: Context, query: WorkspaceQuery, *, small_numbers: 
         level="lsoa",
         types=query.crime_type,
     )
-    page = _page("deprivation", query, _Counts(result))
+    page = new_page("deprivation", query, _Counts(result))
     page.types = _types(context, query)
     deprivation = result.body.get("deprivation") or {}
     deciles = [d for d in deprivation.get("deciles", [])]
@@ -411,11 +415,11 @@ def profile_page(
     )
     body = result.body
     area = body["area"]
-    page = _page("volume", query, _Counts(result))
+    page = new_page("volume", query, _Counts(result))
     page.measure, page.title = "profile", f"{area.get('name') or area['code']}"
-    page.area_label = f"{'Ward' if level == 'ward' else 'LSOA'} {area['code']}, {area.get('district_name') or ''}".rstrip(
-        ", "
-    )
+    kind = "Ward" if level == "ward" else "LSOA"
+    district = area.get("district_name")
+    page.area_label = f"{kind} {area['code']}" + (f", {district}" if district else "")
     totals = body.get("totals") or {}
     page.headline = [
         {

@@ -151,7 +151,7 @@ def _shift(month: str, delta: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def _profile_href(level: str, query: WorkspaceQuery) -> Callable[[str], str]:
+def profile_href(level: str, query: WorkspaceQuery) -> Callable[[str], str]:
     def href(code: str) -> str:
         return query.url(f"/workspace/profile/{level}/{code}", source="crime", crime_type=None)
 
@@ -282,7 +282,7 @@ def overview_page(context: Context, query: WorkspaceQuery, *, small_numbers: boo
     )
     counts = [int(r["count"]) for r in monthly.rows]
     changes = month_changes(series_months, counts)
-    overall = _overall_trend(series_months, counts)
+    overall = overall_trend(series_months, counts)
     page.charts.append(
         Figure(
             "chart-trend",
@@ -299,8 +299,8 @@ def overview_page(context: Context, query: WorkspaceQuery, *, small_numbers: boo
             table="monthly",
         )
     )
-    page.tables.append(_monthly_table(series_months, counts, changes, small_numbers))
-    page.flags = [_flag_row(f) for f in trends.body["emerging"]]
+    page.tables.append(monthly_table(series_months, counts, changes, small_numbers))
+    page.flags = [flag_row(f) for f in trends.body["emerging"]]
 
     # Hotspots of the period (LSOA Gi*), when the selection has boundaries.
     try:
@@ -308,8 +308,8 @@ def overview_page(context: Context, query: WorkspaceQuery, *, small_numbers: boo
     except AnalysisInputError as error:
         page.warnings.append(f"Hotspot map not drawn: {error}")
     else:
-        page.maps.append(_hotspot_figure(hot, query, small_numbers))
-        page.tables.append(_hotspot_table(hot, query, small_numbers, shown=15))
+        page.maps.append(hotspot_figure(hot, query, small_numbers))
+        page.tables.append(hotspot_table(hot, query, small_numbers, shown=15))
     page.notes = [
         "Figures are street-level crime published by data.police.uk for the months shown; "
         "anti-social behaviour is one of its categories.",
@@ -321,7 +321,7 @@ def overview_page(context: Context, query: WorkspaceQuery, *, small_numbers: boo
     return page
 
 
-def _overall_trend(months: Sequence[str], counts: list[int]) -> dict[str, Any]:
+def overall_trend(months: Sequence[str], counts: list[int]) -> dict[str, Any]:
     from beacon.analytics.trends import trend_summary
 
     summary = trend_summary(months, counts).to_dict()
@@ -336,7 +336,7 @@ def _overall_trend(months: Sequence[str], counts: list[int]) -> dict[str, Any]:
     }
 
 
-def _monthly_table(
+def monthly_table(
     months: Sequence[str], counts: list[int], changes: list[dict[str, Any]], small_numbers: bool
 ) -> Table:
     marked = {c["month"]: c for c in changes}
@@ -366,7 +366,7 @@ def _monthly_table(
     )
 
 
-def _flag_row(flag: dict[str, Any]) -> dict[str, Any]:
+def flag_row(flag: dict[str, Any]) -> dict[str, Any]:
     return {
         "group": flag.get("group_label"),
         "rule": flag.get("rule"),
@@ -376,7 +376,7 @@ def _flag_row(flag: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _hotspot_figure(hot: Any, query: WorkspaceQuery, small_numbers: bool) -> Figure:
+def hotspot_figure(hot: Any, query: WorkspaceQuery, small_numbers: bool) -> Figure:
     value = hot.parameters.get("value", "count")
 
     def text(area: dict[str, Any]) -> str:
@@ -385,7 +385,7 @@ def _hotspot_figure(hot: Any, query: WorkspaceQuery, small_numbers: bool) -> Fig
             return "fewer than 5"
         return f"{show(amount, 'integer' if value == 'count' else 'decimal')} ({value})"
 
-    data = figures.hotspot_map(hot.rows, _profile_href("lsoa", query), text)
+    data = figures.hotspot_map(hot.rows, profile_href("lsoa", query), text)
     counts = hot.body.get("class_counts") or {}
     hot_areas = sum(v for k, v in counts.items() if k.startswith("hot"))
     return Figure(
@@ -399,7 +399,7 @@ def _hotspot_figure(hot: Any, query: WorkspaceQuery, small_numbers: bool) -> Fig
     )
 
 
-def _hotspot_table(
+def hotspot_table(
     hot: Any, query: WorkspaceQuery, small_numbers: bool, shown: int | None = None
 ) -> Table:
     order = {k: i for i, k in enumerate(figures.HOTSPOT_FILLS)}
@@ -407,7 +407,7 @@ def _hotspot_table(
         {
             "area": a["area"],
             "name": a.get("name") or a["area"],
-            "href": _profile_href("lsoa", query)(a["area"]),
+            "href": profile_href("lsoa", query)(a["area"]),
             "class": figures.HOTSPOT_LABELS.get(a["class"], a["class"]),
             "count": a.get("count"),
             "z": a.get("z"),
@@ -479,14 +479,18 @@ def volume_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool)
         by="month",
         include_zeros=True,
     )
-    page = _page("volume", query, by_lsoa)
+    page = new_page("volume", query, by_lsoa)
     page.types = sorted(r[TYPE_KEY[query.source]] for r in by_type.rows)
     noun = SOURCES[query.source].lower()
     what = f"{noun} ({query.crime_type})" if query.crime_type else noun
     total = sum(r["count"] for r in lsoa_rows)
     people = sum(r["population"] or 0 for r in lsoa_rows)
     page.headline = [
-        {"label": SOURCES[query.source], "value": show(total, "integer"), "note": what},
+        {
+            "label": SOURCES[query.source],
+            "value": show(total, "integer"),
+            "note": query.crime_type or "all types",
+        },
         {
             "label": "Rate per 1,000",
             "value": show(total * 1000 / people if people else None, "decimal"),
@@ -502,10 +506,10 @@ def volume_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool)
     value_key = {"rate": "rate", "count": "count", "harm": "harm"}[shade]
     for row in lsoa_rows:
         row["name"] = row.get("lsoa_name") or row["lsoa"]
-        row["href"] = _profile_href("lsoa", query)(row["lsoa"])
+        row["href"] = profile_href("lsoa", query)(row["lsoa"])
     for row in ward_rows:
         row["name"] = row.get("ward_name") or row["ward"]
-        row["href"] = _profile_href("ward", query)(row["ward"])
+        row["href"] = profile_href("ward", query)(row["ward"])
     if not small_numbers:
         suppress_small(lsoa_rows, ["count"], ["rate", "harm", "harm_rate"])
         suppress_small(ward_rows, ["count"], ["rate", "harm", "harm_rate"])
@@ -520,9 +524,10 @@ def volume_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool)
                 title=SHADES[shade],
                 show=lambda v: show(v, fmt),
                 value_text=lambda r: (
-                    f"{show(r.get('count'), 'integer')} · {show(r.get('rate'), 'decimal')} per 1,000"
+                    f"{show(r.get('count'), 'integer')} · "
+                    f"{show(r.get('rate'), 'decimal')} per 1,000"
                 ),
-                href=_profile_href("lsoa", query),
+                href=profile_href("lsoa", query),
             ),
             f"{SHADES[shade]} of {what} per LSOA, {page.period.first} to {page.period.last} "
             "(five equal-count classes). Select an area for its profile.",
@@ -558,7 +563,7 @@ def volume_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool)
             "lsoas",
             "By LSOA",
             [Column("name", "LSOA", href_key="href"), Column("lsoa", "Code"), *area_columns],
-            sorted(lsoa_rows, key=_by_count),
+            sorted(lsoa_rows, key=by_count),
             shown=25,
             note="Largest first. Export for every row.",
         ),
@@ -566,7 +571,9 @@ def volume_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool)
             "wards",
             "By ward",
             [Column("name", "Ward", href_key="href"), Column("ward", "Code"), *area_columns],
-            sorted(ward_rows, key=_by_count),
+            sorted(ward_rows, key=by_count),
+            shown=25,
+            note="Largest first. Export for every row.",
         ),
         _type_table(by_type.rows, query.source, small_numbers),
         _month_counts_table(monthly.rows, small_numbers),
@@ -574,7 +581,7 @@ def volume_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool)
     return page
 
 
-def _by_count(row: dict[str, Any]) -> tuple[Any, ...]:
+def by_count(row: dict[str, Any]) -> tuple[Any, ...]:
     count = row.get("count")
     return (-(count if isinstance(count, int | float) else 0), str(row.get("name")))
 
@@ -613,7 +620,7 @@ def _month_counts_table(rows: Any, small_numbers: bool) -> Table:
     )
 
 
-def _page(measure: str, query: WorkspaceQuery, counts: Any) -> Page:
+def new_page(measure: str, query: WorkspaceQuery, counts: Any) -> Page:
     return Page(
         measure,
         MEASURES[measure],
