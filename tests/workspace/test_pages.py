@@ -20,7 +20,7 @@ def test_overview_shows_the_selected_district(analyst: TestClient) -> None:
 
 
 def test_each_measure_page_answers(analyst: TestClient) -> None:
-    for measure in ("volume", "trends", "hotspots", "concentration", "deprivation"):
+    for measure in ("volume", "trends", "hotspots", "concentration", "deprivation", "repeats"):
         response = analyst.get(f"/workspace/{measure}?area=lad:{ADUR}&{PERIOD}")
         assert response.status_code == 200, (measure, response.text[-3000:])
 

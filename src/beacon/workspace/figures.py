@@ -121,7 +121,7 @@ def sequential_map(
 def _class_label(breaks: Sequence[float], k: int, show: Callable[[float], str]) -> str:
     if k == 0:
         return f"up to {show(breaks[0])}"
-    return f"{show(breaks[k - 1])} to {show(breaks[k])}"
+    return f"over {show(breaks[k - 1])} to {show(breaks[k])}"
 
 
 # --- charts -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from beacon.workspace.service import (
     by_count,
     choice_of,
     flag_row,
+    geometry_url,
     hotspot_figure,
     hotspot_table,
     new_page,
@@ -552,3 +553,143 @@ def profile_page(
         )
     page.extra = {"area": area, "level": level, "small_numbers": body.get("small_numbers")}
     return page
+
+
+def repeats_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool) -> Page:
+    """Repeat locations: places with another event of the same type within the window (street
+    crime: the same or next month at one of data.police.uk's map points; dated sources: 28
+    days), by type and place, and the LSOAs where repeats gather."""
+    from beacon.analytics.measures import run_repeats
+
+    result = run_repeats(context, source=query.source, choice=choice_of(query), asked=query.asked())
+    page = new_page("repeats", query, _Counts(result))
+    body = result.body
+    unit = result.parameters["unit"]
+    window = result.parameters["window"]
+    span = f"{window} {unit if window != 1 else unit.rstrip('s')}"
+    events = body.get("events") or 0
+    page.headline = [
+        {"label": "Events", "value": show(events, "integer"), "note": "with a map point"},
+        {
+            "label": "Repeat events",
+            "value": show(body.get("repeat_events"), "integer"),
+            "note": f"{show(body['repeat_events'] / events, 'percent')} of events"
+            if events
+            else "",
+        },
+        {
+            "label": "Repeat locations",
+            "value": show(body.get("repeat_locations"), "integer"),
+            "note": f"of {show(body.get('locations'), 'integer')} locations",
+        },
+    ]
+    by_type = [
+        {
+            "type": t["type"],
+            "events": t["events"],
+            "repeat_events": t["repeat_events"],
+            "share": t["repeat_events"] / t["events"] if t["events"] else None,
+            "repeat_locations": t["repeat_locations"],
+        }
+        for t in body.get("by_type") or []
+    ]
+    by_type.sort(key=lambda r: (-r["repeat_events"], str(r["type"])))
+    page.types = sorted(str(t["type"]) for t in by_type)
+    places = []
+    href = profile_href("lsoa", query)
+    for place in result.rows:
+        if query.crime_type and place.get("type") != query.crime_type:
+            continue
+        places.append(
+            {
+                "type": place.get("type"),
+                "lsoa": place.get("lsoa"),
+                "href": href(place["lsoa"]) if place.get("lsoa") else None,
+                "longitude": place.get("longitude"),
+                "latitude": place.get("latitude"),
+                "events": place.get("events"),
+                "repeats": place.get("repeats"),
+                "first": _when(place.get("first"), unit),
+                "last": _when(place.get("last"), unit),
+            }
+        )
+    places.sort(key=lambda r: (-(r["events"] or 0), str(r["type"]), str(r["lsoa"])))
+    per_lsoa: dict[str, int] = {}
+    for place in places:
+        if place["lsoa"]:
+            per_lsoa[place["lsoa"]] = per_lsoa.get(place["lsoa"], 0) + int(place["repeats"] or 0)
+    lsoa_rows = [{"lsoa": code, "repeats": per_lsoa.get(code, 0)} for code in page.selection.lsoas]
+    if not small_numbers:
+        suppress_small(by_type, ["events", "repeat_events", "repeat_locations"], ["share"])
+        suppress_small(places, ["events", "repeats"], [])
+    page.maps.append(
+        Figure(
+            "map-repeats",
+            figures.sequential_map(
+                lsoa_rows,
+                code_key="lsoa",
+                value_key="repeats",
+                title="Repeat events",
+                show=lambda v: show(v, "integer"),
+                value_text=lambda r: f"{show(r['repeats'], 'integer')} repeat events",
+                href=href,
+            ),
+            f"Repeat events per LSOA ({SOURCES[query.source].lower()}, window {span}). "
+            "Select an area for its profile.",
+            "Map of LSOAs shaded by repeat events; the table lists every repeat location",
+            table="places",
+            geometry_url=geometry_url(query),
+        )
+    )
+    page.tables += [
+        Table(
+            "types",
+            "Repeats by type",
+            [
+                Column("type", "Type"),
+                Column("events", "Events", "integer"),
+                Column("repeat_events", "Repeat events", "integer"),
+                Column("share", "Share repeated", "percent"),
+                Column("repeat_locations", "Repeat locations", "integer"),
+            ],
+            by_type,
+        ),
+        Table(
+            "places",
+            "Repeat locations",
+            [
+                Column("type", "Type"),
+                Column("lsoa", "LSOA", href_key="href"),
+                Column("events", "Events", "integer"),
+                Column("repeats", "Repeats", "integer"),
+                Column("first", "First"),
+                Column("last", "Last"),
+                Column("latitude", "Latitude"),
+                Column("longitude", "Longitude"),
+            ],
+            places,
+            shown=25,
+            note="Most events first. Export for every row.",
+        ),
+    ]
+    page.notes = [
+        f"An event repeats when an earlier event of the same type happened at the same place "
+        f"within {span}."
+        + (
+            " Street crime is published by month, on anonymised map points that data.police.uk "
+            "snaps crimes to, so a place is one such point."
+            if query.source == "crime"
+            else ""
+        )
+    ]
+    return page
+
+
+def _when(value: Any, unit: str) -> str | None:
+    import datetime as dt
+
+    if value is None:
+        return None
+    if unit == "months":
+        return f"{int(value) // 12:04d}-{int(value) % 12 + 1:02d}"
+    return dt.date.fromordinal(int(value)).isoformat()

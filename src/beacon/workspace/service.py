@@ -26,6 +26,7 @@ MEASURES = {
     "hotspots": "Hotspots",
     "concentration": "Concentration",
     "deprivation": "Deprivation",
+    "repeats": "Repeat locations",
 }
 TYPE_KEY = {"crime": "crime_type", "partner": "type", "intelligence": "theme"}
 

@@ -42,6 +42,7 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "hotspots": ("hotspots_page", ("crime", "partner", "intelligence")),
     "concentration": ("concentration_page", ("crime", "partner", "intelligence")),
     "deprivation": ("deprivation_page", ("crime", "partner", "intelligence")),
+    "repeats": ("repeats_page", ("crime", "partner", "intelligence")),
 }
 # The analytics' option names, as the page's fields.
 _FIELDS = {
