@@ -15,6 +15,8 @@ from beacon.analytics.errors import AnalysisInputError
 
 if TYPE_CHECKING:
     from beacon.analytics.nearrepeat import DatedEvents
+    from beacon.analytics.selection import AreaChoice
+    from beacon.analytics.service import Context
     from beacon.config import Settings
 
 # The command's --source names -> the sources of service.DATED_SOURCES.
@@ -37,18 +39,14 @@ def load_dated_events(
     Events without coordinates cannot enter a distance test; how many were left out is
     named in the result's ``source`` text. Fewer than ``MIN_EVENTS`` is an error.
     """
-    import numpy as np
-
-    from beacon.analytics.nearrepeat import DatedEvents
     from beacon.analytics.selection import area_choice, period_choice
-    from beacon.analytics.service import DATED_SOURCES, analysis, resolve
+    from beacon.analytics.service import analysis
 
     if source not in _SOURCES:
         raise AnalysisInputError(
             f"unknown source {source!r} (choose {', '.join(_SOURCES)})", option="--source"
         )
     measure_source = _SOURCES[source]
-    dated = DATED_SOURCES[measure_source]
     choice = area_choice(
         force=selection_options.get("force"),
         lad=selection_options.get("lad"),
@@ -61,19 +59,39 @@ def load_dated_events(
         end=selection_options.get("to"),
     )
     with analysis(settings, engine="duckdb") as context:
-        selection, period = resolve(context, choice, asked, measure_source)
-        context.use(selection, period)
-        rows = context.reader.query(
-            f"SELECT {dated.happened} AS day, longitude, latitude FROM {dated.table} "
-            "WHERE lsoa_code IN (SELECT lsoa_code FROM selection) "
-            f"AND strftime({dated.happened}, '%Y-%m') IN (SELECT ym FROM period) "
-            "ORDER BY id"
-        )
+        return dated_events(context, measure_source, choice, asked, label=source)
+
+
+def dated_events(
+    context: Context,
+    source: str,
+    choice: AreaChoice,
+    asked: tuple[str, str] | None,
+    *,
+    label: str | None = None,
+) -> DatedEvents:
+    """The located events of a dated ``source`` ("partner" or "intelligence") in an open
+    analysis, in metres (British National Grid) and days."""
+    import numpy as np
+
+    from beacon.analytics.nearrepeat import DatedEvents
+    from beacon.analytics.service import DATED_SOURCES, resolve
+
+    name = label or source
+    dated = DATED_SOURCES[source]
+    selection, period = resolve(context, choice, asked, source)
+    context.use(selection, period)
+    rows = context.reader.query(
+        f"SELECT {dated.happened} AS day, longitude, latitude FROM {dated.table} "
+        "WHERE lsoa_code IN (SELECT lsoa_code FROM selection) "
+        f"AND strftime({dated.happened}, '%Y-%m') IN (SELECT ym FROM period) "
+        "ORDER BY id"
+    )
     located = [r for r in rows if r["longitude"] is not None and r["latitude"] is not None]
     left_out = len(rows) - len(located)
     if len(located) < MIN_EVENTS:
         raise AnalysisInputError(
-            f"only {len(located)} located {source} event(s) in {period.first} to {period.last} "
+            f"only {len(located)} located {name} event(s) in {period.first} to {period.last} "
             f"for the chosen areas ({left_out} without coordinates): a Knox test needs at "
             f"least {MIN_EVENTS}",
             option="--source",
@@ -83,12 +101,12 @@ def load_dated_events(
         np.array([r["latitude"] for r in located], dtype=float),
     )
     days = np.array([_ordinal(r["day"]) for r in located], dtype=np.int64)
-    label = (
-        f"{source}, {period.first} to {period.last}, {len(located)} events"
+    text = (
+        f"{name}, {period.first} to {period.last}, {len(located)} events"
         + (f" ({left_out} without coordinates left out)" if left_out else "")
         + f", snapshot {context.snapshot.id}"
     )
-    return DatedEvents(x=np.asarray(x), y=np.asarray(y), days=days, source=label)
+    return DatedEvents(x=np.asarray(x), y=np.asarray(y), days=days, source=text)
 
 
 def _ordinal(value: Any) -> int:

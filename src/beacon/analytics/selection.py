@@ -151,7 +151,11 @@ def latest_run(available: list[str], limit: int | None = None) -> tuple[str, ...
 
 
 def resolve_period(
-    asked: tuple[str, str] | None, available: list[str], *, require_loaded: bool = True
+    asked: tuple[str, str] | None,
+    available: list[str],
+    *,
+    require_loaded: bool = True,
+    what: str = "street crime",
 ) -> Period:
     """Check the months against what the snapshot holds.
 
@@ -160,9 +164,13 @@ def resolve_period(
     """
     if asked is None:
         if not available:
+            hint = (
+                "import police data, then refresh the snapshot (beacon analyse snapshot)"
+                if what == "street crime"
+                else "import some first"
+            )
             raise AnalysisInputError(
-                "the snapshot holds no street crime: import police data, then refresh the "
-                "snapshot (beacon analyse snapshot)",
+                f"the snapshot holds no {what}: {hint}",
                 option="--month",
             )
         return Period(latest_run(available, 12))

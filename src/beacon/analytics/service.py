@@ -136,8 +136,17 @@ def resolve(
     forces = context.known_forces() if choice.level == "force" else None
     selection = resolve_selection(choice, rows, known_forces=forces)
     available = context.snapshot.months if source == "crime" else _event_months(context, source)
-    period = resolve_period(asked, available, require_loaded=source == "crime")
+    period = resolve_period(
+        asked, available, require_loaded=source == "crime", what=SOURCES.get(source, source)
+    )
     return selection, period
+
+
+def event_months(context: Context, source: str) -> list[str]:
+    """The months a source has events in ("crime": the snapshot's street-crime months)."""
+    if source == "crime":
+        return list(context.snapshot.months)
+    return _event_months(context, source)
 
 
 def _event_months(context: Context, source: str) -> list[str]:

@@ -121,7 +121,7 @@ def parse_query(
             errors["to" if end is None else "from"] = "Give both the first and the last month"
         elif start and end and start > end:
             errors["from"] = f"The first month ({start}) is after the last ({end})"
-    source = _one(params, "source") or "crime"
+    source = _one(params, "source") or sources[0]
     if source not in sources:
         allowed = ", ".join(SOURCES[s].lower() for s in sources)
         errors["source"] = f"This page analyses {allowed}"

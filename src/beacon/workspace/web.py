@@ -43,6 +43,8 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "concentration": ("concentration_page", ("crime", "partner", "intelligence")),
     "deprivation": ("deprivation_page", ("crime", "partner", "intelligence")),
     "repeats": ("repeats_page", ("crime", "partner", "intelligence")),
+    # Street crime has no day and no exact point: near-repeat needs dated points.
+    "near-repeat": ("near_repeat_page", ("partner", "intelligence")),
 }
 # The analytics' option names, as the page's fields.
 _FIELDS = {
@@ -107,14 +109,18 @@ def _compute(
                 return None, context
             query = with_defaults(ctx, query, runtime.settings.workspace_default_area)
             context["query"] = query
+            if query.source != "crime":
+                from beacon.analytics.service import event_months
+
+                context["months"] = event_months(ctx, query.source)
             page = build(ctx, query, small)
     except AnalysisInputError as error:
         if error.option is None and error.file is None:
             # Not the request's fault: the data cannot be analysed (e.g. a broken boundary).
-            context["problem"] = str(error)
+            context["problem"] = error.reason
             return None, context
         field = _FIELDS.get(error.option.lstrip("-") if error.option else "area", "area")
-        context["errors"] = {field: str(error)}
+        context["errors"] = {field: error.reason}
         return None, context
     except FileNotFoundError as error:
         context["errors"] = {"snapshot": f"No analysis snapshot: {error}"}
@@ -161,6 +167,7 @@ def _show(
     session.commit()
     page, context = _compute(runtime, principal, measure, request.query_params, build)
     context.update(_template_helpers(request, principal, measure))
+    context["tab_links"] = _tabs(context.get("query"))
     _audit(session, principal, page, measure, request.query_params)
     status = 200 if page is not None or not context["errors"] else 400
     return render(request, template, context, status_code=status)
@@ -176,6 +183,33 @@ def _quality_text(quality: dict[str, Any]) -> str:
     return "; ".join(
         f"{value:,} {labels.get(key, key.replace('_', ' '))}" for key, value in quality.items()
     )
+
+
+TABS = (
+    ("overview", "Overview"),
+    ("volume", "Volume and rates"),
+    ("trends", "Trends"),
+    ("hotspots", "Hotspots"),
+    ("concentration", "Concentration"),
+    ("deprivation", "Deprivation"),
+    ("repeats", "Repeats"),
+    ("near-repeat", "Near repeat"),
+)
+
+
+def _tabs(query: WorkspaceQuery | None) -> list[tuple[str, str, str]]:
+    """(key, label, link) per measure, keeping the area and months, and the data source where
+    the page can analyse it."""
+    links = []
+    for key, label in TABS:
+        path = "/" if key == "overview" else f"/workspace/{key}"
+        if query is None:
+            links.append((key, label, path))
+            continue
+        sources = PAGES[key][1]
+        source = query.source if query.source in sources else sources[0]
+        links.append((key, label, query.url(path, source=source)))
+    return links
 
 
 def _template_helpers(request: Request, principal: Principal, measure: str) -> dict[str, Any]:
