@@ -31,10 +31,10 @@ from beacon.intake.writer import SubmissionWriter
 from beacon.retention import web as retention_web
 from beacon.runtime import Runtime, open_runtime
 from beacon.web import docs, health, pages, views
-from beacon.workspace import web as workspace_web
 from beacon.web.assets import STATIC_DIR, STATIC_PREFIX, StaticAssets
 from beacon.web.errors import API_PREFIX, install_error_handlers
 from beacon.web.security import SecurityHeadersMiddleware
+from beacon.workspace import web as workspace_web
 
 OPENAPI_URL = f"{API_PREFIX}/openapi.json"
 

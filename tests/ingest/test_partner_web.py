@@ -139,7 +139,8 @@ def test_form_lists_kinds_organisations_and_recent_runs(world: World) -> None:
     for kind in ("asb", "deliberate-fires", "assault-admissions"):
         assert f'value="{kind}"' in text
     assert f'<option value="{world.police}">Sussex Police</option>' in text
-    assert 'href="/imports/partner-feeds" aria-current="page">Imports<' in text
+    assert 'href="/imports/police" aria-current="page">Imports<' in text
+    assert 'href="/imports/partner-feeds" aria-current="page">Partner feeds<' in text
     assert "No partner feeds have been imported yet." in text
     assert "<script>" not in text and "style=" not in text
 
