@@ -293,7 +293,9 @@ def month_changes(
     for i in range(1, len(names)):
         if _shift(names[i], -1) != names[i - 1]:
             continue
-        test = _count_test(int(counts[i]), int(counts[i - 1]), _days([names[i]]), _days([names[i - 1]]))
+        test = _count_test(
+            int(counts[i]), int(counts[i - 1]), _days([names[i]]), _days([names[i - 1]])
+        )
         if test.p_two_sided is not None and test.p_two_sided < alpha:
             found.append(
                 {

@@ -273,15 +273,11 @@ def overview_page(context: Context, query: WorkspaceQuery, *, small_numbers: boo
         asked=(series_months[0], series_months[-1]),
         by="crime-type",
     )
-    monthly = run_counts(
-        context,
-        source="crime",
-        choice=choice,
-        asked=(series_months[0], series_months[-1]),
-        by="month",
-        include_zeros=True,
-    )
-    counts = [int(r["count"]) for r in monthly.rows]
+    # The monthly totals are the sum of the per-type series the trends run already counted.
+    counts = [0] * len(series_months)
+    for row in trends.rows:
+        for i, value in enumerate(row["detail"]["counts"]):
+            counts[i] += int(value)
     changes = month_changes(series_months, counts)
     overall = overall_trend(series_months, counts)
     page.charts.append(
