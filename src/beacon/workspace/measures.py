@@ -195,7 +195,8 @@ def hotspots_page(context: Context, query: WorkspaceQuery, *, small_numbers: boo
     return page
 
 
-def concentration_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool) -> Page:
+def _by_lsoa_shares(context: Context, query: WorkspaceQuery, measure: str) -> tuple[Any, Page]:
+    """The concentration run (per LSOA, with IMD deciles) both of these pages read."""
     from beacon.analytics.measures import run_concentration
 
     result = run_concentration(
@@ -206,8 +207,13 @@ def concentration_page(context: Context, query: WorkspaceQuery, *, small_numbers
         level="lsoa",
         types=query.crime_type,
     )
-    page = new_page("concentration", query, _Counts(result))
+    page = new_page(measure, query, _Counts(result))
     page.types = _types(context, query)
+    return result, page
+
+
+def concentration_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool) -> Page:
+    result, page = _by_lsoa_shares(context, query, "concentration")
     count = result.body["count"]
     harm = result.body.get("harm")
     curves = [("Count", count.get("lorenz_drawn") or [], figures.BLUE)]
@@ -332,18 +338,7 @@ def _curve(points: Any) -> list[tuple[float, float]]:
 
 
 def deprivation_page(context: Context, query: WorkspaceQuery, *, small_numbers: bool) -> Page:
-    from beacon.analytics.measures import run_concentration
-
-    result = run_concentration(
-        context,
-        source=query.source,
-        choice=choice_of(query),
-        asked=query.asked(),
-        level="lsoa",
-        types=query.crime_type,
-    )
-    page = new_page("deprivation", query, _Counts(result))
-    page.types = _types(context, query)
+    result, page = _by_lsoa_shares(context, query, "deprivation")
     deprivation = result.body.get("deprivation") or {}
     deciles = [d for d in deprivation.get("deciles", [])]
     matched = sum(d["areas"] for d in deciles)

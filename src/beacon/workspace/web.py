@@ -16,6 +16,7 @@ Bad parameters re-show the page's form with a GOV.UK error summary (400), never 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -153,15 +154,8 @@ def _audit(
     session.commit()
 
 
-def _show(
-    request: Request,
-    session: Session,
-    principal: Principal,
-    runtime: Runtime,
-    measure: str,
-    build: Callable[[Any, WorkspaceQuery, bool], Any],
-    template: str,
-) -> HTMLResponse:
+def _show(v: Visit, measure: str, build: Build, template: str) -> HTMLResponse:
+    request, session, principal, runtime = v.request, v.session, v.principal, v.runtime
     # End the request's read transaction first: on SQLite a snapshot refresh during the
     # analysis moves the database on, and a stale reader cannot then write the audit event.
     session.commit()
@@ -233,19 +227,67 @@ def _template_helpers(request: Request, principal: Principal, measure: str) -> d
     }
 
 
-@router.get("/", response_class=HTMLResponse, name="home")
-def overview(
+@dataclass
+class Visit:
+    """What every workspace route needs: the request, who is asking, the database session
+    (for the audit event) and the runtime (settings and sessions)."""
+
+    request: Request
+    principal: Principal
+    session: Session
+    runtime: Runtime
+
+
+def visit(
     request: Request,
     principal: Principal = READ,
     session: Session = Depends(get_session),
     runtime: Runtime = Depends(get_runtime),
-) -> HTMLResponse:
-    """The analyst's home page: the overview of an area and period."""
+) -> Visit:
+    return Visit(request, principal, session, runtime)
+
+
+VISIT = Depends(visit)
+Build = Callable[[Any, WorkspaceQuery, bool], Any]
+
+
+def _measure_builder(measure: str) -> Build:
+    def build(ctx: Any, query: WorkspaceQuery, small: bool) -> Any:
+        return _builder(measure)(ctx, query, small_numbers=small)
+
+    return build
+
+
+def _profile_builder(level: str, code: str) -> Build:
+    from beacon.analytics.errors import AnalysisInputError
 
     def build(ctx: Any, query: WorkspaceQuery, small: bool) -> Any:
-        return _builder("overview")(ctx, query, small_numbers=small)
+        from beacon.workspace.measures import profile_page
 
-    return _show(request, session, principal, runtime, "overview", build, "workspace/overview.html")
+        if level not in ("ward", "lsoa"):
+            raise AnalysisInputError("profiles are for a ward or an LSOA", option="area")
+        return profile_page(ctx, query, level=level, code=code[:20], small_numbers=small)
+
+    return build
+
+
+def _not_found(request: Request, measure: str) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        {
+            "status_code": 404,
+            "title": "Page not found",
+            "message": f"There is no workspace page called {measure[:40]!r}.",
+        },
+        status_code=404,
+    )
+
+
+@router.get("/", response_class=HTMLResponse, name="home")
+def overview(v: Visit = VISIT) -> HTMLResponse:
+    """The analyst's home page: the overview of an area and period."""
+    return _show(v, "overview", _measure_builder("overview"), "workspace/overview.html")
 
 
 @router.get("/workspace/areas.geojson", name="workspace_areas")
@@ -282,124 +324,39 @@ def areas_geojson(
 @router.get(
     "/workspace/profile/{level}/{code}", response_class=HTMLResponse, name="workspace_profile"
 )
-def profile(
-    request: Request,
-    level: str,
-    code: str,
-    principal: Principal = READ,
-    session: Session = Depends(get_session),
-    runtime: Runtime = Depends(get_runtime),
-) -> HTMLResponse:
-    return _show(
-        request,
-        session,
-        principal,
-        runtime,
-        "profile",
-        _profile_builder(level, code),
-        "workspace/profile.html",
-    )
-
-
-def _profile_builder(level: str, code: str) -> Callable[[Any, WorkspaceQuery, bool], Any]:
-    from beacon.analytics.errors import AnalysisInputError
-
-    def build(ctx: Any, query: WorkspaceQuery, small: bool) -> Any:
-        from beacon.workspace.measures import profile_page
-
-        if level not in ("ward", "lsoa"):
-            raise AnalysisInputError("profiles are for a ward or an LSOA", option="area")
-        return profile_page(ctx, query, level=level, code=code[:20], small_numbers=small)
-
-    return build
+def profile(level: str, code: str, v: Visit = VISIT) -> HTMLResponse:
+    return _show(v, "profile", _profile_builder(level, code), "workspace/profile.html")
 
 
 @router.get(
     "/workspace/profile/{level}/{code}/export/{table}.{format}", name="workspace_profile_export"
 )
-def profile_export(
-    request: Request,
-    level: str,
-    code: str,
-    table: str,
-    format: str,
-    principal: Principal = READ,
-    session: Session = Depends(get_session),
-    runtime: Runtime = Depends(get_runtime),
-) -> Response:
-    return _export(
-        request,
-        session,
-        principal,
-        runtime,
-        "profile",
-        _profile_builder(level, code),
-        table,
-        format,
-    )
+def profile_export(level: str, code: str, table: str, format: str, v: Visit = VISIT) -> Response:
+    return _export(v, "profile", _profile_builder(level, code), table, format)
 
 
 @router.get("/workspace/{measure}", response_class=HTMLResponse, name="workspace_measure")
-def measure_page(
-    request: Request,
-    measure: str,
-    principal: Principal = READ,
-    session: Session = Depends(get_session),
-    runtime: Runtime = Depends(get_runtime),
-) -> HTMLResponse:
+def measure_page(measure: str, v: Visit = VISIT) -> HTMLResponse:
     if measure not in PAGES or measure == "overview":
-        return render(
-            request,
-            "error.html",
-            {
-                "status_code": 404,
-                "title": "Page not found",
-                "message": f"There is no workspace page called {measure[:40]!r}.",
-            },
-            status_code=404,
-        )
-
-    def build(ctx: Any, query: WorkspaceQuery, small: bool) -> Any:
-        return _builder(measure)(ctx, query, small_numbers=small)
-
-    return _show(request, session, principal, runtime, measure, build, "workspace/measure.html")
+        return _not_found(v.request, measure)
+    return _show(v, measure, _measure_builder(measure), "workspace/measure.html")
 
 
 @router.get("/workspace/{measure}/export/{table}.{format}", name="workspace_export")
-def measure_export(
-    request: Request,
-    measure: str,
-    table: str,
-    format: str,
-    principal: Principal = READ,
-    session: Session = Depends(get_session),
-    runtime: Runtime = Depends(get_runtime),
-) -> Response:
+def measure_export(measure: str, table: str, format: str, v: Visit = VISIT) -> Response:
     if measure not in PAGES:
         return Response(
             f"There is no workspace page called {measure[:40]!r}.",
             status_code=404,
             media_type="text/plain",
         )
-
-    def build(ctx: Any, query: WorkspaceQuery, small: bool) -> Any:
-        return _builder(measure)(ctx, query, small_numbers=small)
-
-    return _export(request, session, principal, runtime, measure, build, table, format)
+    return _export(v, measure, _measure_builder(measure), table, format)
 
 
-def _export(
-    request: Request,
-    session: Session,
-    principal: Principal,
-    runtime: Runtime,
-    measure: str,
-    build: Callable[[Any, WorkspaceQuery, bool], Any],
-    table_id: str,
-    format: str,
-) -> Response:
+def _export(v: Visit, measure: str, build: Build, table_id: str, format: str) -> Response:
     from beacon.workspace.tables import to_csv, to_xlsx
 
+    request, session, principal, runtime = v.request, v.session, v.principal, v.runtime
     if format not in EXPORT_TYPES:
         return Response("Export as .csv or .xlsx.", status_code=404, media_type="text/plain")
     session.commit()  # see _show
