@@ -20,9 +20,9 @@ the same bytes, whichever other months are generated alongside it):
    read as two-year trends in hundreds of small areas; drawing from all of them keeps each
    area's share steady and lets the volumes carry the change.) A drawn row keeps its LSOA
    (code and name), location text, crime type, outcome, Reported by and Falls within; Month
-   becomes the generated month; coordinates move by up to :data:`JITTER_METRES` metres each way (kept inside the
-   importer's UK box); a row that had a Crime ID gets a new one (SHA-256 of the seed, month and
-   row number), and anti-social behaviour rows stay without one, as published.
+   becomes the generated month; coordinates move by up to :data:`JITTER_METRES` metres each way
+   (kept inside the importer's UK box); a row that had a Crime ID gets a new one (SHA-256 of the
+   seed, month and row number), and anti-social behaviour rows stay without one, as published.
 3. **Seasonality** (:data:`SEASONALITY`): factor = 1 + amplitude × cos(2π(month − peak)/12),
    one (amplitude, peak month) per crime type. The values are illustrative, shaped on the
    commonly reported pattern of recorded crime in England and Wales (violence, anti-social
