@@ -100,6 +100,7 @@ def test_bad_parameters_are_400_naming_the_field(analyst: TestClient) -> None:
         f"area=lad:{ADUR}&from=2017-01&to=2018-12": "no street crime in the snapshot for 2017-01",
         f"area=lad:{ADUR}&from=2018-10": "Give both the first and the last month",
         f"area=lad:{ADUR}&source=sms": "This page analyses street crime",
+        f"area=lad:{ADUR}&significance=maybe": "Judge significance by",
         f"area=lad:{ADUR}&from=99999999999999999999&to=2018-12": "is not a month",
     }
     for params, message in cases.items():
@@ -178,3 +179,19 @@ def test_geometry_holds_the_selected_lsoas(analyst: TestClient) -> None:
     features = response.json()["features"]
     assert len(features) == 42
     assert {f["properties"]["code"][:3] for f in features} == {"E01"}
+
+
+def test_hotspot_significance_by_normal_approximation_or_permutations(analyst: TestClient) -> None:
+    import re
+
+    counts = {}
+    for significance in ("normal", "permutation"):
+        html = analyst.get(
+            f"/workspace/hotspots?area=lad:{ADUR}&{PERIOD}&significance={significance}"
+        ).text
+        caption = re.search(r"\(([^()]*), false discovery rate controlled\): (\d+) hot spot", html)
+        assert caption, html[:3000]
+        counts[significance] = int(caption.group(2))
+        # The caption's count is the number of hot-spot rows in the table.
+        assert html.count(">Hot spot, ") == counts[significance]
+    assert "normal approximation" in html or "permutations" in html

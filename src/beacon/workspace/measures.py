@@ -171,10 +171,11 @@ def hotspots_page(context: Context, query: WorkspaceQuery, *, small_numbers: boo
         asked=query.asked(),
         value=query.value,
         types=query.crime_type,
+        significance=query.significance,
     )
     page = new_page("hotspots", query, _Counts(result))
     page.types = _types(context, query)
-    counts = result.body.get("class_counts") or {}
+    counts = {k: v for k, v in (result.body.get("summary") or {}).items() if k != "areas"}
     page.headline = [
         {"label": figures.HOTSPOT_LABELS.get(k, k), "value": show(v, "integer"), "note": "LSOAs"}
         for k, v in counts.items()
@@ -183,13 +184,24 @@ def hotspots_page(context: Context, query: WorkspaceQuery, *, small_numbers: boo
     page.maps.append(hotspot_figure(result, query, small_numbers))
     page.tables.append(hotspot_table(result, query, small_numbers))
     method = result.body.get("method") or {}
+    by_normal = result.parameters["significance"] == "normal"
     page.notes = [
         f"{method.get('statistic', 'Getis-Ord Gi*')}; "
         f"weights: {method.get('weights', 'queen contiguity')}, "
-        f"transform {result.parameters['transform']}, "
-        f"{result.parameters['permutations']} permutations "
-        f"(seed {result.parameters['seed']}); p-values adjusted for the false discovery rate "
-        "(Benjamini–Hochberg).",
+        f"transform {result.parameters['transform']}; "
+        + (
+            "p-values from the normal approximation of z (as ArcGIS's Hot Spot Analysis)"
+            if by_normal
+            else f"p-values from {result.parameters['permutations']} permutations "
+            f"(seed {result.parameters['seed']})"
+        )
+        + ", adjusted for the false discovery rate (Benjamini–Hochberg).",
+        "With permutations the smallest possible p is 1/1,000, which the false-discovery-rate "
+        "correction cannot pass over more than a few hundred areas: use the normal "
+        "approximation for a force or several districts."
+        if not by_normal
+        else "Permutations (the Significance option) make no assumption about the counts' "
+        "distribution; with 999 of them, large selections rarely show any significant area.",
         *[str(w) for w in result.body.get("warnings", [])],
     ]
     return page

@@ -15,6 +15,10 @@ from urllib.parse import urlencode
 
 AREA_LEVELS = {"force": "force", "lad": "district", "ward": "ward", "lsoa": "lsoa"}
 SOURCES = {"crime": "Street crime", "partner": "Partner feeds", "intelligence": "Intelligence"}
+SIGNIFICANCE = {
+    "normal": "Normal approximation (as ArcGIS Hot Spot Analysis)",
+    "permutation": "999 permutations (conditional randomisation)",
+}
 SHADES = {"rate": "Rate per 1,000 residents", "count": "Count", "harm": "Harm (severity-weighted)"}
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CODE = re.compile(r"^[EWSN]\d{8}$")
@@ -39,6 +43,10 @@ class WorkspaceQuery:
     crime_type: str | None = None
     shade: str = "rate"
     value: str = "count"  # hotspots: count or harm
+    # Gi* significance: the normal approximation (as ArcGIS's Hot Spot Analysis) by default,
+    # because 999 permutations cannot reach the p-values a false-discovery-rate correction
+    # needs over more than a few hundred areas (a force-year found no hot spot at all).
+    significance: str = "normal"
     snapshot: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -76,6 +84,8 @@ class WorkspaceQuery:
             out["shade"] = query.shade
         if query.value != "count":
             out["value"] = query.value
+        if query.significance != "normal":
+            out["significance"] = query.significance
         if query.snapshot:
             out["snapshot"] = query.snapshot
         return out
@@ -134,6 +144,9 @@ def parse_query(
     value = _one(params, "value") or "count"
     if value not in ("count", "harm"):
         errors["value"] = "Find hotspots of count or of harm"
+    significance = _one(params, "significance") or "normal"
+    if significance not in SIGNIFICANCE:
+        errors["significance"] = "Judge significance by the normal approximation or permutations"
     snapshot = _one(params, "snapshot")
     if snapshot is not None and not re.match(r"^[A-Za-z0-9_\-]{1,80}$", snapshot):
         errors["snapshot"] = "Not a snapshot id"
@@ -147,5 +160,6 @@ def parse_query(
         crime_type=crime_type,
         shade=shade,
         value=value,
+        significance=significance,
         snapshot=snapshot,
     )

@@ -301,7 +301,9 @@ def overview_page(context: Context, query: WorkspaceQuery, *, small_numbers: boo
 
     # Hotspots of the period (LSOA Gi*), when the selection has boundaries.
     try:
-        hot = run_hotspots(context, source="crime", choice=choice, asked=asked)
+        hot = run_hotspots(
+            context, source="crime", choice=choice, asked=asked, significance=query.significance
+        )
     except AnalysisInputError as error:
         page.warnings.append(f"Hotspot map not drawn: {error}")
     else:
@@ -383,13 +385,19 @@ def hotspot_figure(hot: Any, query: WorkspaceQuery, small_numbers: bool) -> Figu
         return f"{show(amount, 'integer' if value == 'count' else 'decimal')} ({value})"
 
     data = figures.hotspot_map(hot.rows, profile_href("lsoa", query), text)
-    counts = hot.body.get("class_counts") or {}
+    counts = hot.body.get("summary") or {}
     hot_areas = sum(v for k, v in counts.items() if k.startswith("hot"))
+    method = (
+        "normal approximation"
+        if hot.parameters.get("significance") == "normal"
+        else f"{hot.parameters.get('permutations')} permutations"
+    )
     return Figure(
         "map-hotspots",
         data,
         f"Getis-Ord Gi* hot and cold spots of {value} per LSOA, {hot.period.first} to "
-        f"{hot.period.last}: {hot_areas} hot spot LSOAs. Select an area for its profile.",
+        f"{hot.period.last} ({method}, false discovery rate controlled): {hot_areas} hot spot "
+        "LSOAs. Select an area for its profile.",
         "Map of LSOAs coloured by hotspot class; the table lists the same classes",
         table="hotspots",
         geometry_url=geometry_url(query),

@@ -30,7 +30,14 @@ from beacon.auth.permissions import Permission
 from beacon.runtime import Runtime
 from beacon.web.deps import get_runtime, get_session
 from beacon.web.templating import render
-from beacon.workspace.query import SHADES, SOURCES, QueryError, WorkspaceQuery, parse_query
+from beacon.workspace.query import (
+    SHADES,
+    SIGNIFICANCE,
+    SOURCES,
+    QueryError,
+    WorkspaceQuery,
+    parse_query,
+)
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require_permission(Permission.DATA_READ))
@@ -51,7 +58,7 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
 _FIELDS = {
     "lad": "area", "ward": "area", "lsoa": "area", "force": "area", "area": "area", "level": "area",
     "month": "from", "from": "from", "to": "to", "source": "source", "type": "type",
-    "value": "value", "shade": "shade",
+    "value": "value", "shade": "shade", "significance": "significance",
 }  # fmt: skip
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -84,6 +91,7 @@ def _compute(
         "measure": measure,
         "sources": {k: SOURCES[k] for k in sources},
         "shades": SHADES,
+        "significances": SIGNIFICANCE,
         "menu": [],
         "errors": {},
         "values": dict(params),
