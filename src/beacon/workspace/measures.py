@@ -182,7 +182,7 @@ def hotspots_page(context: Context, query: WorkspaceQuery, *, small_numbers: boo
         if v
     ]
     page.maps.append(hotspot_figure(result, query, small_numbers))
-    page.tables.append(hotspot_table(result, query, small_numbers))
+    page.tables.append(hotspot_table(result, query, small_numbers, shown=50))
     method = result.body.get("method") or {}
     by_normal = result.parameters["significance"] == "normal"
     page.notes = [
