@@ -33,6 +33,7 @@ def run_profile(
     asked: tuple[str, str] | None,
     suppress: bool = False,
     hotspot_seed: int = 12345,
+    hotspot_significance: str = "permutation",
 ) -> MeasureResult:
     """The profile of one ward (``level="ward"``) or LSOA (``level="lsoa"``)."""
     from beacon.analytics.trends import trend_summary
@@ -64,7 +65,9 @@ def run_profile(
     deprivation = _deprivation(context, level)
     intelligence = _volume(context, "intelligence", choice, period.months)
     partner_feeds = _volume(context, "partner", choice, period.months)
-    hotspot = _hotspot(context, district, selection.lsoas, asked, hotspot_seed)
+    hotspot = _hotspot(
+        context, district, selection.lsoas, asked, hotspot_seed, hotspot_significance
+    )
     body: dict[str, Any] = {
         "area": {
             "level": level,
@@ -96,7 +99,12 @@ def run_profile(
         "crime",
         selection,
         period,
-        {"level": level, "code": choice.codes[0], "hotspot_seed": hotspot_seed},
+        {
+            "level": level,
+            "code": choice.codes[0],
+            "hotspot_seed": hotspot_seed,
+            "hotspot_significance": hotspot_significance,
+        },
         body,
         [],
     )
@@ -113,6 +121,7 @@ def _hotspot(
     lsoas: tuple[str, ...],
     asked: tuple[str, str] | None,
     seed: int,
+    significance: str,
 ) -> dict[str, Any]:
     """Gi* over the area's district, for the period; the area's own LSOAs' classes."""
     from beacon.analytics.measures import run_hotspots
@@ -126,6 +135,7 @@ def _hotspot(
             choice=AreaChoice("district", (district,)),
             asked=asked,
             seed=seed,
+            significance=significance,
         )
     except AnalysisInputError as error:
         return {"computed": False, "reason": error.reason}
@@ -137,6 +147,7 @@ def _hotspot(
         "computed": True,
         "within": district,
         "method": result.body.get("method", {}).get("name"),
+        "significance": significance,
         "classes": classes,
         "lsoas": [{"area": r["area"], "z": r["z"], "class": r["class"]} for r in mine],
     }

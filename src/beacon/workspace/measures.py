@@ -420,7 +420,12 @@ def profile_page(
     from beacon.analytics.trends import month_changes
 
     result = run_profile(
-        context, level=level, code=code, asked=query.asked(), suppress=not small_numbers
+        context,
+        level=level,
+        code=code,
+        asked=query.asked(),
+        suppress=not small_numbers,
+        hotspot_significance=query.significance,
     )
     body = result.body
     area = body["area"]

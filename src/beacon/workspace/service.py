@@ -366,8 +366,10 @@ def monthly_table(
 
 
 def flag_row(flag: dict[str, Any]) -> dict[str, Any]:
+    group = flag.get("group") or {}
     return {
-        "group": flag.get("group_label"),
+        # "Drugs", "E01010734 · Drugs": the group's values read better than key=value pairs.
+        "group": " · ".join(str(v) for v in group.values()) or flag.get("group_label"),
         "rule": flag.get("rule"),
         "description": flag.get("description"),
         "latest_month": flag.get("latest_month"),
