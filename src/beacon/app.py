@@ -7,6 +7,7 @@ JSON API routers are mounted under ``/api`` (OpenAPI at ``/api/openapi.json``, S
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
@@ -55,6 +56,24 @@ def _intake_writer(app: FastAPI, runtime: Runtime) -> Iterator[None]:
         writer.stop()
 
 
+def _warm_analytics() -> None:
+    import importlib
+
+    for module in (
+        "beacon.workspace.measures",
+        "beacon.analytics.hotspots",
+        "beacon.analytics.emerging",
+        "beacon.analytics.engine",
+        "beacon.geography.shapes",
+        "esda",
+        "shapely",
+    ):
+        try:
+            importlib.import_module(module)
+        except ImportError:  # an optional part missing: its pages will say so when used
+            continue
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """Build Beacon's web app.
 
@@ -77,6 +96,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             lambda: open_runtime(resolved, migrate=resolved.migrate_on_start)
         )
         app.state.runtime = opened
+        # A served app (not a test's injected runtime) loads the analytics libraries in the
+        # background, so the first analyst to open the workspace does not wait ~2 s for them.
+        threading.Thread(target=_warm_analytics, name="beacon-warm-analytics", daemon=True).start()
         try:
             with _intake_writer(app, opened):
                 yield

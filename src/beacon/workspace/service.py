@@ -153,8 +153,15 @@ def _shift(month: str, delta: int) -> str:
 
 
 def profile_href(level: str, query: WorkspaceQuery) -> Callable[[str], str]:
+    """Links to the profiles of one level's areas, keeping the page's area, months and method
+    (built once: a force-wide map has a link per LSOA)."""
+    from urllib.parse import urlencode
+
+    params = urlencode(query.params(source="crime", crime_type=None))
+    suffix = f"?{params}" if params else ""
+
     def href(code: str) -> str:
-        return query.url(f"/workspace/profile/{level}/{code}", source="crime", crime_type=None)
+        return f"/workspace/profile/{level}/{code}{suffix}"
 
     return href
 
