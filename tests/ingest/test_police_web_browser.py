@@ -5,12 +5,7 @@ post, meta refresh). No request leaves the server, and the CSP blocks nothing.""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,13 +18,8 @@ from beacon.auth.service import create_organisation, create_user
 from beacon.config import Settings
 from beacon.runtime import open_runtime
 from beacon.web.assets import GOVUK_CSS, HTMX_JS, STATIC_DIR
-from web.test_web_browser import (  # the home page's browser test helpers
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    _beacon_command,
-    _free_port,
-    _require,
-)
+from web.serving import running_beacon
+from web.test_web_browser import CHROMIUM, CHROMIUM_ARGS, _require
 
 from .police_files import read_street
 
@@ -82,43 +72,12 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             session.commit()
     finally:
         runtime.close()
-    port = _free_port()
-    log = tmp_path / "server.log"
-    env = {
-        **os.environ,
-        "BEACON_DATABASE_URL": database_url,
-        "BEACON_DATA_DIR": str(data_dir),
-        "BEACON_ENVIRONMENT": "test",
-        "BEACON_HOST": "127.0.0.1",
-    }
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            [*_beacon_command(), "serve", "--port", str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except (urllib.error.URLError, ConnectionError):
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"beacon serve did not start:\n{log.read_text()}")
-                time.sleep(0.1)
+    env = {"BEACON_DATABASE_URL": database_url, "BEACON_DATA_DIR": str(data_dir)}
+    try:
+        with running_beacon(env, tmp_path / "server.log") as base:
             yield base, data_dir
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 def _slice(source: Path, target: Path, lines: int) -> Path:
