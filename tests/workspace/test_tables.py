@@ -48,6 +48,8 @@ def test_csv_has_provenance_header_and_every_row() -> None:
     assert lines[1] == "Area,Count,Share"
     assert len(lines) == 4  # every row, though the page shows one
     assert lines[3] == "Adur 002A,,"
+    # A cell a spreadsheet would run as a formula is written as text.
+    assert lines[2].startswith("\"'=HYPERLINK(")
 
 
 def test_xlsx_keeps_numbers_as_numbers_and_text_as_text() -> None:

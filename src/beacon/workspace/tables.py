@@ -63,8 +63,17 @@ def show(value: Any, format: str) -> str:
     return str(value)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _raw(value: Any) -> Any:
-    return "" if value is None else value
+    if value is None:
+        return ""
+    # Text from partner files reaches these tables (categories, names): a cell that a
+    # spreadsheet would read as a formula is written with a leading apostrophe instead.
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def to_csv(table: Table, *, preamble: Sequence[tuple[str, str]] = ()) -> bytes:
