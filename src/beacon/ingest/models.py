@@ -68,12 +68,9 @@ class StreetCrime(_ImportedRow, Base):
     """A data.police.uk street-level crime or anti-social behaviour row."""
 
     __tablename__ = "police_street_crime"
-    __table_args__ = (
-        UniqueConstraint("record_key", "occurrence"),
-        # Serves the overview and `stats crimes --force/--month` without a table scan. Kept to
-        # one secondary index: each index costs import throughput (docs/PERFORMANCE.md).
-        Index("ix_police_street_crime_force_month_type", "falls_within", "month", "crime_type"),
-    )
+    # No secondary index: the import's speed depends on it (docs/PERFORMANCE.md); the
+    # overview and `stats crimes` scan the table, analytics read Parquet snapshots.
+    __table_args__ = (UniqueConstraint("record_key", "occurrence"),)
 
     crime_id: Mapped[str | None] = mapped_column(String(64))
     month: Mapped[dt.date] = mapped_column(Date, nullable=False)

@@ -3,7 +3,8 @@
 Every figure is an aggregate computed by the database (``GROUP BY`` / ``COUNT``); no imported
 row is loaded into Python. The police queries group by (force, month), so what comes back is at
 most forces × months (× crime types) rows per table, whatever the number of crimes; on 600,000
-street rows the whole overview takes about 0.2 s on SQLite and 0.15 s on PostgreSQL.
+street rows the whole overview takes about 0.65 s on SQLite and 0.3 s on PostgreSQL (street crime
+has no index for it since migration 0008: see docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
@@ -148,8 +149,8 @@ def _as_date(value: object) -> dt.date:
 def _police(session: Session) -> tuple[tuple[ForceCoverage, ...], PoliceTotals]:
     tallies: defaultdict[str, _ForceTally] = defaultdict(_ForceTally)
 
-    # Counts by (force, month, crime type) come from the (falls_within, month, crime_type)
-    # index alone; the rows without a location or LSOA are found by a second, filtered pass.
+    # Counts by (force, month, crime type) come from one scan of the table; the rows without a
+    # location or LSOA are found by a second, filtered pass.
     street = select(
         StreetCrime.falls_within, StreetCrime.month, StreetCrime.crime_type, func.count()
     ).group_by(StreetCrime.falls_within, StreetCrime.month, StreetCrime.crime_type)
@@ -163,7 +164,7 @@ def _police(session: Session) -> tuple[tuple[ForceCoverage, ...], PoliceTotals]:
 
     no_location = or_(StreetCrime.longitude.is_(None), StreetCrime.latitude.is_(None))
     no_lsoa = or_(StreetCrime.lsoa_code.is_(None), StreetCrime.lsoa_code == "")
-    # Grouped by an expression on purpose: grouping by the bare column makes SQLite walk the
+    # Grouped by an expression on purpose: grouping by the bare column can make SQLite walk an
     # index in order and fetch every row from the table (10x slower than one sequential scan).
     force_key = func.coalesce(StreetCrime.falls_within, "")
     unplaced = (

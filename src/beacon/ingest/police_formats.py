@@ -70,7 +70,7 @@ def digest(text: str) -> bytes:
     return blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
-class _Caches:
+class Caches:
     """Per-import caches of values that repeat on almost every row."""
 
     def __init__(self, month_value: Callable[[dt.date], Any]) -> None:
@@ -333,7 +333,7 @@ def _check_length(row: list[str], expected: int) -> None:
 def street_parser(
     header: Sequence[str], month_value: Callable[[dt.date], Any], next_occurrence: NextOccurrence
 ) -> RowParser:
-    caches = _Caches(month_value)
+    caches = Caches(month_value)
     index = {name.strip(): i for i, name in enumerate(header)}
     order = [index[name] for name in STREET.header]
     width = len(header)
@@ -419,7 +419,7 @@ def street_parser(
 def outcomes_parser(
     header: Sequence[str], month_value: Callable[[dt.date], Any], next_occurrence: NextOccurrence
 ) -> RowParser:
-    caches = _Caches(month_value)
+    caches = Caches(month_value)
     index = {name.strip(): i for i, name in enumerate(header)}
     order = [index[name] for name in OUTCOMES.header]
     width = len(header)
@@ -476,7 +476,7 @@ def stop_and_search_parser(
     datetime_value: Callable[[dt.datetime], Any],
     next_occurrence: NextOccurrence,
 ) -> RowParser:
-    caches = _Caches(month_value)
+    caches = Caches(month_value)
     index = {name.strip(): i for i, name in enumerate(header)}
     width = len(header)
     positions = [index.get(name) for name in STOP_AND_SEARCH.header]

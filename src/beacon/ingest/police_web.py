@@ -191,6 +191,9 @@ async def police_upload(
     content_type, params = parse_options_header(request.headers.get("content-type"))
     if content_type == b"application/x-www-form-urlencoded":
         return await _form_without_files(request, expected)
+    if not content_type:
+        # No form at all, so no CSRF token either: refused like any form without one.
+        raise HTTPException(status_code=403, detail=CSRF_FAILED_MESSAGE)
     if content_type != b"multipart/form-data" or not params.get(b"boundary"):
         return await _page(
             request,
