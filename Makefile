@@ -11,9 +11,17 @@ INSTALLED := $(VENV)/.installed
 ASSETS := src/beacon/web/static/vendor/.built
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install run serve demo test test-deps bench lint format assets clean
+.PHONY: install system-deps run serve demo test test-deps bench lint format assets clean
 
-install: $(INSTALLED) $(ASSETS)
+install: $(INSTALLED) $(ASSETS) system-deps
+
+# WeasyPrint (assessment PDFs) renders with the system's Pango and fonts.
+system-deps:
+	@if ! ldconfig -p | grep -q libpango-1.0; then \
+		echo "installing Pango and fonts for the assessment PDFs"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	fi
 
 # Exact versions (with hashes) from requirements.lock; regenerate with `make lock`.
 $(INSTALLED): requirements.lock pyproject.toml
@@ -51,6 +59,10 @@ demo: install
 # The browser tests drive Debian's Chromium (Playwright cannot download browsers here).
 # The Spark engine tests need a Java runtime (Spark 4 needs Java 17 or newer).
 test-deps:
+	@if ! command -v pdftoppm >/dev/null 2>&1; then \
+		echo "installing poppler-utils (the assessment tests read PDFs back as text and images)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	fi
 	@if [ ! -x $(CHROMIUM) ]; then \
 		echo "installing Debian chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \

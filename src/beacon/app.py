@@ -17,6 +17,8 @@ from fastapi.staticfiles import StaticFiles
 
 from beacon import __version__
 from beacon.analytics import views as analytics_views
+from beacon.assessment import web as assessment_web
+from beacon.assessment import web_entries as assessment_entries
 from beacon.audit import web as audit_web
 from beacon.auth import web as auth_web
 from beacon.config import Settings, get_settings
@@ -135,6 +137,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(docs.router, prefix=API_PREFIX)
     app.include_router(pages.router)
     app.include_router(workspace_web.router)
+    app.include_router(assessment_web.router)
+    app.include_router(assessment_entries.router)
     app.include_router(audit_web.router)
     app.include_router(retention_web.router)
     app.include_router(ingest_web.router)

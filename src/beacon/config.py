@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         description="Area the analysis workspace opens on (force:NAME, lad:CODE or ward:CODE).",
         pattern=r"^(force|lad|ward):[A-Za-z0-9 \-]{1,60}$",
     )
+    assessment_config_file: str | None = Field(
+        default=None,
+        description="JSON file of assessment themes, MoRiLE-style scales and weights (a copy "
+        "of src/beacon/assessment/data/default.json); unset: the shipped defaults.",
+    )
     spark_connect_url: str | None = Field(
         default=None,
         description="Spark Connect URL (sc://host:15002) for --engine spark. Unset: Spark runs "

@@ -119,6 +119,37 @@ EXPECTED: dict[tuple[str, str], str | Permission] = {
     ("GET", "/api/intel/themes"): Permission.INTEL_SUBMIT,
     ("GET", "/admin/indicators"): Permission.ADMIN_ORGANISATIONS,
     ("POST", "/admin/indicators"): Permission.ADMIN_ORGANISATIONS,
+    # --- assessments (issue 10) ---
+    ("GET", "/assessments"): Permission.ASSESSMENT_READ_SHARED,
+    ("GET", "/assessments/new"): Permission.ASSESSMENT_WRITE,
+    ("POST", "/assessments/new"): Permission.ASSESSMENT_WRITE,
+    ("GET", "/assessments/{assessment_id}"): Permission.ASSESSMENT_READ,
+    ("GET", "/assessments/{assessment_id}/areas.geojson"): Permission.ASSESSMENT_READ,
+    ("POST", "/assessments/{assessment_id}/run"): Permission.ASSESSMENT_WRITE,
+    ("GET", "/assessments/{assessment_id}/run/{job_id}"): Permission.ASSESSMENT_WRITE,
+    ("GET", "/assessments/{assessment_id}/run/{job_id}/progress"): Permission.ASSESSMENT_WRITE,
+    ("GET", "/assessments/{assessment_id}/capacity"): Permission.ASSESSMENT_CAPACITY,
+    ("POST", "/assessments/{assessment_id}/capacity"): Permission.ASSESSMENT_CAPACITY,
+    ("GET", "/assessments/{assessment_id}/horizon"): Permission.ASSESSMENT_WRITE,
+    ("POST", "/assessments/{assessment_id}/horizon"): Permission.ASSESSMENT_WRITE,
+    ("POST", "/assessments/{assessment_id}/horizon/{item_id}/withdraw"): (
+        Permission.ASSESSMENT_WRITE
+    ),
+    ("GET", "/assessments/{assessment_id}/overrides"): Permission.ASSESSMENT_WRITE,
+    ("POST", "/assessments/{assessment_id}/overrides"): Permission.ASSESSMENT_WRITE,
+    ("POST", "/assessments/{assessment_id}/overrides/{item_id}/withdraw"): (
+        Permission.ASSESSMENT_WRITE
+    ),
+    ("GET", "/assessments/{assessment_id}/narrative"): Permission.ASSESSMENT_WRITE,
+    ("POST", "/assessments/{assessment_id}/narrative"): Permission.ASSESSMENT_WRITE,
+    ("POST", "/assessments/{assessment_id}/review"): Permission.ASSESSMENT_WRITE,
+    ("POST", "/assessments/{assessment_id}/approve"): Permission.ASSESSMENT_APPROVE,
+    ("POST", "/assessments/{assessment_id}/reopen"): Permission.ASSESSMENT_WRITE,
+    ("GET", "/assessments/{assessment_id}/draft.{format}"): Permission.ASSESSMENT_READ_SHARED,
+    ("GET", "/assessments/{assessment_id}/issued/{version}/{audience}.{format}"): (
+        Permission.ASSESSMENT_READ_SHARED
+    ),
+    ("GET", "/assessments/{assessment_id}/compare"): Permission.ASSESSMENT_READ,
 }
 
 
@@ -255,6 +286,12 @@ def _setup(runtime: Runtime, app: FastAPI) -> tuple[list[Visitor], dict[str, int
             "measure": "volume",
             "table": "lsoas",
             "format": "csv",
+            # An assessment that does not exist (allowed users get 404), an item of it, and an
+            # issued version of it (the shared one: the analysts' needs assessment.read too).
+            "assessment_id": 999999,
+            "item_id": 999999,
+            "version": 1,
+            "audience": "shared",
         }
     visitors.append(Visitor("anonymous", TestClient(app, base_url="https://testserver"), None))
     for email, _, roles in accounts:

@@ -69,9 +69,11 @@ def dated_events(
     asked: tuple[str, str] | None,
     *,
     label: str | None = None,
+    types: tuple[str, ...] | None = None,
 ) -> DatedEvents:
     """The located events of a dated ``source`` ("partner" or "intelligence") in an open
-    analysis, in metres (British National Grid) and days."""
+    analysis, in metres (British National Grid) and days; ``types`` keeps only events of those
+    types (intelligence themes, or partner ``feed:category`` values)."""
     import numpy as np
 
     from beacon.analytics.nearrepeat import DatedEvents
@@ -81,11 +83,16 @@ def dated_events(
     dated = DATED_SOURCES[source]
     selection, period = resolve(context, choice, asked, source)
     context.use(selection, period)
+    type_filter = ""
+    if types is not None:
+        from beacon.analytics.duck import string_list
+
+        type_filter = f"AND {dated.type_sql} IN (SELECT unnest({string_list(list(types))})) "
     rows = context.reader.query(
         f"SELECT {dated.happened} AS day, longitude, latitude FROM {dated.table} "
         "WHERE lsoa_code IN (SELECT lsoa_code FROM selection) "
         f"AND strftime({dated.happened}, '%Y-%m') IN (SELECT ym FROM period) "
-        "ORDER BY id"
+        f"{type_filter}ORDER BY id"
     )
     located = [r for r in rows if r["longitude"] is not None and r["latitude"] is not None]
     left_out = len(rows) - len(located)

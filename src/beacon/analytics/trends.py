@@ -281,6 +281,19 @@ def _count_test(recent: int, base: int, recent_days: int, base_days: int) -> Cou
     )
 
 
+def compare_spans(
+    recent: int, base: int, recent_months: Sequence[str], base_months: Sequence[str]
+) -> CountTest:
+    """The exact binomial test of a recent span's count against a base span's (days in each
+    span allowed for): e.g. an assessment's 12 months against the 12 before."""
+    return _count_test(
+        int(recent),
+        int(base),
+        _days(_normalise_months(recent_months)),
+        _days(_normalise_months(base_months)),
+    )
+
+
 def month_changes(
     months: Sequence[str], counts: Sequence[int], *, alpha: float = 0.05
 ) -> list[dict[str, Any]]:

@@ -39,6 +39,13 @@ class Permission(StrEnum):
     ENGAGEMENT_SURVEY = "engagement.survey"
     TASKING_READ = "tasking.read"
     TASKING_MANAGE = "tasking.manage"
+    # Strategic assessments (issue 10)
+    ASSESSMENT_READ = "assessment.read"  # drafts, runs and the analysts' (unsuppressed) version
+    ASSESSMENT_WRITE = "assessment.write"  # create, run, horizon, overrides, narrative, review
+    ASSESSMENT_APPROVE = "assessment.approve"
+    ASSESSMENT_CAPACITY = "assessment.capacity"  # rate one's own organisation's capacity
+    # Approved assessments' shared (small numbers suppressed) versions
+    ASSESSMENT_READ_SHARED = "assessment.read_shared"
     # Oversight
     AUDIT_READ = "audit.read"
     AUDIT_EXPORT = "audit.export"
@@ -59,11 +66,20 @@ _ANALYST = frozenset(
         Permission.DATA_IMPORT,
         Permission.DATA_SMALL_NUMBERS,
         Permission.TASKING_READ,
+        Permission.ASSESSMENT_READ,
+        Permission.ASSESSMENT_WRITE,
+        Permission.ASSESSMENT_CAPACITY,
+        Permission.ASSESSMENT_READ_SHARED,
     }
+)
+# Partners rate their own capacity and read the shared version of approved assessments.
+_ASSESSMENT_PARTNER = frozenset(
+    {Permission.ASSESSMENT_CAPACITY, Permission.ASSESSMENT_READ_SHARED}
 )
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.PARTNER_CONTRIBUTOR: frozenset({Permission.INTEL_SUBMIT, Permission.INTEL_READ_OWN}),
+    Role.PARTNER_CONTRIBUTOR: frozenset({Permission.INTEL_SUBMIT, Permission.INTEL_READ_OWN})
+    | _ASSESSMENT_PARTNER,
     Role.ANALYST: _ANALYST,
     Role.INTELLIGENCE_SUPERVISOR: _ANALYST
     | {
@@ -74,6 +90,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.AUDIT_READ,
         Permission.AUDIT_EXPORT,
         Permission.RETENTION_REVIEW,
+        Permission.ASSESSMENT_APPROVE,
     },
     Role.ENGAGEMENT_OFFICER: frozenset(
         {
@@ -83,10 +100,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ENGAGEMENT_SURVEY,
             Permission.DATA_READ,
         }
-    ),
+    )
+    | _ASSESSMENT_PARTNER,
     Role.TASKING_MEMBER: frozenset(
         {Permission.TASKING_READ, Permission.TASKING_MANAGE, Permission.DATA_READ}
-    ),
+    )
+    | _ASSESSMENT_PARTNER,
     # Administrators manage accounts; they do not read intelligence (separation of duties).
     Role.ADMIN: frozenset(
         {

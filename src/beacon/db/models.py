@@ -1,6 +1,7 @@
 """Imports every domain's models so ``Base.metadata`` is complete (for Alembic and tests)."""
 
 from beacon.analytics import models as analytics_models
+from beacon.assessment import models as assessment_models
 from beacon.audit import models as audit_models
 from beacon.auth import models as auth_models
 from beacon.geography import models as geography_models
@@ -12,6 +13,7 @@ from beacon.retention import models as retention_models
 
 __all__ = [
     "analytics_models",
+    "assessment_models",
     "audit_models",
     "auth_models",
     "geography_models",
