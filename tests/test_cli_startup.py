@@ -55,6 +55,7 @@ TOP_LEVEL = [
     "serve",
     "sanitise",
     "sanitise-eval",
+    "assess",
     "db",
     "import",
     "geo",

@@ -91,6 +91,12 @@ COMMANDS: tuple[LazyCommand, ...] = (
         "near-repeat, trends, concentration, profiles.",
         group=True,
     ),
+    LazyCommand(
+        "assess",
+        "beacon.assessment.cli",
+        "Compute an assessment and write it as a PDF or HTML file, with its data annex and "
+        "manifest.",
+    ),
 )
 
 IMPORT_COMMANDS: tuple[LazyCommand, ...] = (

@@ -19,6 +19,8 @@ from beacon.workspace import figures as specs
 from beacon.workspace.tables import Column, Table, show
 
 P_SIGNIFICANT = 0.05
+# partner_incident.feed_kind -> the --kind of `beacon import partner-feed`
+_FEED_OPTION = {"asb": "asb", "deliberate_fire": "deliberate-fires"}
 
 
 class Writer:
@@ -300,7 +302,7 @@ def _sources_paragraph(writer: Writer, section: Section, figures: ThemeFigures, 
         else:
             section.missing.append(
                 "Partner data: no partner feed is loaded (beacon import partner-feed "
-                f"--kind {'/'.join(theme.partner)} FILE)."
+                f"--kind {'/'.join(_FEED_OPTION.get(p, p) for p in theme.partner)} FILE)."
             )
 
 
@@ -422,13 +424,15 @@ def theme_table(evidence: Evidence, ident: str = "themes") -> Table:
             Column("count", "Crimes", "integer"),
             Column("rate", "Per 1,000", "decimal"),
             Column("harm", "Harm", "integer"),
-            Column("previous", "Previous period", "integer"),
+            Column("previous", "Before", "integer"),
             Column("change", "Change", "percent"),
-            Column("p", "p (change)", "p"),
-            Column("trend", "Trend (Mann–Kendall)"),
-            Column("intelligence", "Intelligence", "integer"),
-            Column("partner", "Partner incidents", "integer"),
+            Column("p", "p", "p"),
+            Column("trend", "Trend"),
+            Column("intelligence", "Intel.", "integer"),
+            Column("partner", "Partner", "integer"),
         ],
         rows,
-        note="A dash: the theme has no police.uk category, or the source is not loaded.",
+        note="Before: the previous period of equal length; p: exact binomial test of the "
+        "change; trend: Mann–Kendall; Intel.: intelligence items; Partner: partner-recorded "
+        "incidents. A dash: no police.uk category, or the source is not loaded.",
     )

@@ -68,6 +68,9 @@ def compute(
         raise AnalysisInputError(
             f"unknown kind {spec.kind!r} (choose {', '.join(KINDS)})", option="--kind"
         )
+    from beacon.analytics.selection import period_choice
+
+    period_choice(start=spec.period_from, end=spec.period_to)  # months, in order (named errors)
     step = _Steps(progress, total=6 + len(spec.themes or config.themes))
     step("opening the analysis snapshot")
     runtime = open_runtime(settings, migrate=False)

@@ -376,7 +376,7 @@ def _communities(writer: Writer) -> Section:
     for i, ward in enumerate(wards, start=1):
         ward["rank"] = i
     shown = int((writer.evidence.config.get("communities") or {}).get("shown", 20))
-    top = [w["ward"] for w in wards[:5]]
+    top = [str(w["ward"] or "a ward not in the lookup") for w in wards[:5]]
     writer.register("communities.top_wards", [w["code"] for w in wards[:5]])
     section.paragraphs.append(
         "Wards are ranked on three measures, each ranked separately and then averaged: harm "

@@ -73,9 +73,7 @@ _ANALYST = frozenset(
     }
 )
 # Partners rate their own capacity and read the shared version of approved assessments.
-_ASSESSMENT_PARTNER = frozenset(
-    {Permission.ASSESSMENT_CAPACITY, Permission.ASSESSMENT_READ_SHARED}
-)
+_ASSESSMENT_PARTNER = frozenset({Permission.ASSESSMENT_CAPACITY, Permission.ASSESSMENT_READ_SHARED})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PARTNER_CONTRIBUTOR: frozenset({Permission.INTEL_SUBMIT, Permission.INTEL_READ_OWN})
