@@ -59,17 +59,13 @@ demo: install
 # The browser tests drive Debian's Chromium (Playwright cannot download browsers here).
 # The Spark engine tests need a Java runtime (Spark 4 needs Java 17 or newer).
 test-deps:
-	@if ! command -v pdftoppm >/dev/null 2>&1; then \
-		echo "installing poppler-utils (the assessment tests read PDFs back as text and images)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
-	fi
-	@if [ ! -x $(CHROMIUM) ]; then \
-		echo "installing Debian chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	fi
-	@if ! command -v java >/dev/null 2>&1; then \
-		echo "installing a Java runtime for the Spark engine tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	@missing=""; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing for the tests:$$missing (PDF read-back, browser, Spark engine)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 test: install test-deps

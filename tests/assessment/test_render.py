@@ -323,3 +323,34 @@ def test_images_follow_the_spec_when_drawn_again() -> None:
     moved = boundaries()
     moved["E01000002"] = shapely.to_wkb(shapely.box(-0.3, 50.7, -0.29, 50.71))
     assert standalone_html(document(), moved).count(first) == 0
+
+
+def test_column_widths_keep_codes_and_figures_whole() -> None:
+    from beacon.assessment.render import LINE_CHARACTERS, column_widths
+
+    labels = ["Position", "Ward", "Code", "Crimes", "Share of harm"]
+    numeric = [True, False, False, True, True]
+    rows = [["1", "Chaddesden and Oakwood Park", "E05001773", "2,483", "26.3%"]]
+    widths, compact = column_widths(labels, numeric, rows)
+    assert not compact
+    assert sum(widths) == pytest.approx(100, abs=0.1)
+    # Each column is at least as wide as its longest unbreakable word plus padding.
+    per_char = 100 / LINE_CHARACTERS
+    assert widths[2] >= (len("E05001773") + 2) * per_char - 0.01
+    assert widths[0] >= (len("Position") * 1.1 + 3) * per_char - 0.01
+    # The text column takes the spare room, not the figures.
+    assert widths[1] == max(widths)
+
+
+def test_column_widths_print_a_wide_table_compact() -> None:
+    from beacon.assessment.render import column_widths
+
+    labels = [f"Heading{i:02d}" for i in range(10)]
+    widths, compact = column_widths(labels, [True] * 10, [["123,456,789"] * 10])
+    assert compact
+    assert widths == pytest.approx([10.0] * 10)
+    narrow, compact = column_widths(
+        ["Crime type", "Crimes"], [False, True], [["Anti-social behaviour", "812"]]
+    )
+    assert not compact
+    assert narrow[0] > narrow[1]

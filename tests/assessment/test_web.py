@@ -309,6 +309,22 @@ def test_the_view_draws_the_stored_run(clients: Clients, ran: int, assess_runtim
     assert json.loads(events[-1].details_json)["run_key"] == run.run_key
 
 
+def test_opening_an_entry_page_is_audited(
+    clients: Clients, ran: int, assess_runtime: Runtime
+) -> None:
+    before = len(_events(assess_runtime, ran, "assessment.entries_viewed"))
+    for who, page in (("partner", "capacity"), ("analyst", "horizon"), ("analyst", "overrides")):
+        assert clients(who).get(f"/assessments/{ran}/{page}").status_code == 200
+    events = _events(assess_runtime, ran, "assessment.entries_viewed")[before:]
+    assert [json.loads(e.details_json)["page"] for e in events] == [
+        "capacity", "horizon", "overrides",
+    ]  # fmt: skip
+    assert {e.action for e in events} == {"consultation"}
+    # A refused visit records nothing.
+    assert clients("engagement").get(f"/assessments/{ran}/horizon").status_code == 403
+    assert len(_events(assess_runtime, ran, "assessment.entries_viewed")) == before + 3
+
+
 def test_comparing_two_runs_says_what_changed(
     clients: Clients, ran: int, assess_runtime: Runtime
 ) -> None:

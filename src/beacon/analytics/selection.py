@@ -111,6 +111,12 @@ def _month_index(value: str, option: str) -> int:
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 
+def shift_month(month: str, delta: int) -> str:
+    """``YYYY-MM`` moved by ``delta`` calendar months (negative goes back)."""
+    index = int(month[:4]) * 12 + int(month[5:]) - 1 + delta
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def month_range(first: str, last: str) -> tuple[str, ...]:
     start, end = _month_index(first, "--from"), _month_index(last, "--to")
     return tuple(f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(start, end + 1))

@@ -53,6 +53,7 @@ import pymannkendall as mk
 from scipy import stats
 
 from beacon.analytics.errors import AnalysisInputError
+from beacon.analytics.selection import shift_month as _shift
 
 YearBasis = Literal["calendar", "financial"]
 GroupKey = tuple[Any, ...]
@@ -94,12 +95,6 @@ def _parse_month(value: object, *, what: str) -> tuple[int, int]:
 
 def _fmt(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}"
-
-
-def _shift(month: str, delta: int) -> str:
-    year, mon = int(month[:4]), int(month[5:])
-    index = year * 12 + (mon - 1) + delta
-    return _fmt(index // 12, index % 12 + 1)
 
 
 def _days(months: Iterable[str]) -> int:

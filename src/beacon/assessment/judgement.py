@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -136,14 +136,19 @@ def _theme(assessment: Assessment, theme: Any, field: str = "theme") -> str:
     return key
 
 
-def _event(
+_Entry = TypeVar("_Entry", CapacityRating, HorizonItem, ScoreOverride, Narrative)
+_Withdrawable = TypeVar("_Withdrawable", HorizonItem, ScoreOverride)
+
+
+def record_assessment_event(
     session: Session,
     assessment: Assessment,
     user: User,
     event: str,
     details: dict[str, Any],
-    action: AuditAction = AuditAction.COLLECTION,
+    action: AuditAction,
 ) -> None:
+    """An audit event on the assessment record, in the caller's transaction."""
     record_event(
         session,
         action=action,
@@ -153,6 +158,50 @@ def _event(
         record_id=assessment.id,
         details=details,
     )
+
+
+def _enter(
+    session: Session,
+    assessment: Assessment,
+    user: User,
+    row: _Entry,
+    event: str,
+    details: Callable[[_Entry], dict[str, Any]],
+    action: AuditAction = AuditAction.COLLECTION,
+) -> _Entry:
+    """Stores a checked ``row`` for ``assessment`` as entered by ``user``, with its audit event
+    (``details`` reads the row once flushed, so that the event can name its id)."""
+    row.assessment_id = assessment.id
+    row.entered_by_user_id = user.id
+    row.entered_by = user.display_name
+    session.add(row)
+    session.flush()
+    record_assessment_event(session, assessment, user, event, details(row), action)
+    return row
+
+
+def _withdraw(
+    session: Session,
+    assessment: Assessment,
+    user: User,
+    model: type[_Withdrawable],
+    row_id: int,
+    *,
+    what: str,
+    event: str,
+    details: Callable[[_Withdrawable], dict[str, Any]],
+) -> _Withdrawable:
+    """Marks an entry withdrawn (kept on record); ``what`` names its kind in the messages."""
+    ensure_open(assessment)
+    row = session.get(model, row_id)
+    if row is None or row.assessment_id != assessment.id:
+        raise LookupError(f"there is no such {what}")
+    if row.withdrawn_at is not None:
+        raise JudgementError("item", f"this {what} is already withdrawn")
+    row.withdrawn_at = dt.datetime.now(dt.UTC)
+    session.flush()
+    record_assessment_event(session, assessment, user, event, details(row), AuditAction.ALTERATION)
+    return row
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -299,25 +348,19 @@ def add_capacity(
     key, value, text = check_capacity(
         assessment, theme=theme, rating=rating, comment=comment, field_suffix=field_suffix
     )
-    row = CapacityRating(
-        assessment_id=assessment.id,
-        theme=key,
-        organisation_id=user.organisation_id,
-        rating=value,
-        comment=text,
-        entered_by_user_id=user.id,
-        entered_by=user.display_name,
-    )
-    session.add(row)
-    session.flush()
-    _event(
+    return _enter(
         session,
         assessment,
         user,
+        CapacityRating(theme=key, organisation_id=user.organisation_id, rating=value, comment=text),
         "assessment.capacity_entered",
-        {"theme": key, "organisation_id": user.organisation_id, "rating": value, "id": row.id},
+        lambda row: {
+            "theme": key,
+            "organisation_id": user.organisation_id,
+            "rating": value,
+            "id": row.id,
+        },
     )
-    return row
 
 
 # --- horizon scan -----------------------------------------------------------------------------
@@ -347,47 +390,29 @@ def add_horizon(
         key = _theme(assessment, theme, "themes")
         if key not in keys:
             keys.append(key)
-    item = HorizonItem(
-        assessment_id=assessment.id,
-        category=heading,
-        title=name,
-        description=text,
-        themes=json.dumps(keys),
-        entered_by_user_id=user.id,
-        entered_by=user.display_name,
-    )
-    session.add(item)
-    session.flush()
-    _event(
+    return _enter(
         session,
         assessment,
         user,
+        HorizonItem(category=heading, title=name, description=text, themes=json.dumps(keys)),
         "assessment.horizon_added",
-        {"id": item.id, "category": heading, "title": name, "themes": keys},
+        lambda item: {"id": item.id, "category": heading, "title": name, "themes": keys},
     )
-    return item
 
 
 def withdraw_horizon(
     session: Session, assessment: Assessment, user: User, item_id: int
 ) -> HorizonItem:
-    ensure_open(assessment)
-    item = session.get(HorizonItem, item_id)
-    if item is None or item.assessment_id != assessment.id:
-        raise LookupError("there is no such horizon-scan item")
-    if item.withdrawn_at is not None:
-        raise JudgementError("item", "this horizon-scan item is already withdrawn")
-    item.withdrawn_at = dt.datetime.now(dt.UTC)
-    session.flush()
-    _event(
+    return _withdraw(
         session,
         assessment,
         user,
-        "assessment.horizon_withdrawn",
-        {"id": item.id, "title": item.title},
-        AuditAction.ALTERATION,
+        HorizonItem,
+        item_id,
+        what="horizon-scan item",
+        event="assessment.horizon_withdrawn",
+        details=lambda item: {"id": item.id, "title": item.title},
     )
-    return item
 
 
 # --- overrides --------------------------------------------------------------------------------
@@ -418,47 +443,29 @@ def add_override(
             f"explain the override in at least {MIN_JUSTIFICATION} characters: readers of the "
             "assessment must be able to see why the computed score was replaced",
         )
-    row = ScoreOverride(
-        assessment_id=assessment.id,
-        theme=key,
-        component=part,
-        value=score,
-        justification=reason,
-        entered_by_user_id=user.id,
-        entered_by=user.display_name,
-    )
-    session.add(row)
-    session.flush()
-    _event(
+    return _enter(
         session,
         assessment,
         user,
+        ScoreOverride(theme=key, component=part, value=score, justification=reason),
         "assessment.override_added",
-        {"id": row.id, "theme": key, "component": part, "value": score},
+        lambda row: {"id": row.id, "theme": key, "component": part, "value": score},
     )
-    return row
 
 
 def withdraw_override(
     session: Session, assessment: Assessment, user: User, override_id: int
 ) -> ScoreOverride:
-    ensure_open(assessment)
-    row = session.get(ScoreOverride, override_id)
-    if row is None or row.assessment_id != assessment.id:
-        raise LookupError("there is no such override")
-    if row.withdrawn_at is not None:
-        raise JudgementError("item", "this override is already withdrawn")
-    row.withdrawn_at = dt.datetime.now(dt.UTC)
-    session.flush()
-    _event(
+    return _withdraw(
         session,
         assessment,
         user,
-        "assessment.override_withdrawn",
-        {"id": row.id, "theme": row.theme, "component": row.component},
-        AuditAction.ALTERATION,
+        ScoreOverride,
+        override_id,
+        what="override",
+        event="assessment.override_withdrawn",
+        details=lambda row: {"id": row.id, "theme": row.theme, "component": row.component},
     )
-    return row
 
 
 # --- narratives -------------------------------------------------------------------------------
@@ -473,21 +480,12 @@ def set_narrative(
     if key != SUMMARY:
         key = _theme(assessment, key)
     body = _text(text, "text", MAX_NARRATIVE, "the narrative", required=False)
-    row = Narrative(
-        assessment_id=assessment.id,
-        theme=key,
-        text=body,
-        entered_by_user_id=user.id,
-        entered_by=user.display_name,
-    )
-    session.add(row)
-    session.flush()
-    _event(
+    return _enter(
         session,
         assessment,
         user,
+        Narrative(theme=key, text=body),
         "assessment.narrative_set",
-        {"id": row.id, "theme": key, "characters": len(body)},
+        lambda row: {"id": row.id, "theme": key, "characters": len(body)},
         AuditAction.ALTERATION,
     )
-    return row

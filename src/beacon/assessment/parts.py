@@ -242,7 +242,13 @@ def theme_section(writer: Writer, theme: Theme, number: str, *, detail: bool = T
             section, f"{key}.rate", "Per 1,000 residents", figures.rate, "decimal",
             note="population of the scope, 2011 census",
         )  # fmt: skip
-        writer.fact(section, f"{key}.harm", "Harm (Crime Severity Score)", figures.harm)
+        writer.fact(
+            section, f"{key}.harm", "Harm (Crime Severity Score)", figures.harm,
+            # Anti-social behaviour is not a notifiable offence, so the ONS score has no
+            # weight for it: say so rather than let a zero read as "harmless".
+            note="no harm weight for these categories" if figures.count and not figures.harm
+            else None,
+        )  # fmt: skip
         if figures.previous is not None:
             writer.fact(section, f"{key}.previous", "Previous period", figures.previous)
             writer.fact(

@@ -97,12 +97,12 @@ def _window_table(ident: str, end: str, rows: list[dict[str, Any]]) -> Table:
 
 def _month_types(writer: Writer, ident: str, month: str) -> tuple[Section, list[dict[str, Any]]]:
     """Street crime by type in ``month`` against the month before, each tested."""
+    from beacon.analytics.selection import shift_month
     from beacon.analytics.service import run_counts
     from beacon.analytics.trends import compare_spans
-    from beacon.workspace.service import _shift
 
     evidence = writer.evidence
-    before = _shift(month, -1)
+    before = shift_month(month, -1)
     counts: dict[str, dict[str, int] | None] = {}
     for m in (month, before):
         if m not in evidence.context.snapshot.months:

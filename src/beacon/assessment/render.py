@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 import logging
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -50,6 +51,7 @@ class TableView:
     note: str | None
     cut: str | None  # "First 40 of 1,234 rows…" when rows were left out
     widths: list[float] = field(default_factory=list)  # per column, per cent of the table
+    compact: bool = False  # printed in smaller type: its columns need more than a line
 
 
 @dataclass
@@ -206,16 +208,14 @@ def _table(table: Table, section: Section, number: int, *, medium: str) -> Table
         ]
         for row in rows
     ]
-    # Column widths from what they hold: the page lays the table out with these (fixed
-    # layout, much faster in WeasyPrint than measuring every cell) and text columns get room.
-    weights = []
-    for i, column in enumerate(table.columns):
-        longest = max((len(r[i]["text"]) for r in body), default=0)
-        header = max((len(w) for w in column.label.split()), default=0)
-        weights.append(max(header + 1, min(longest, 36), 5 if column.numeric else 8))
-    total = sum(weights) or 1
+    widths, compact = column_widths(
+        [c.label for c in table.columns],
+        [c.numeric for c in table.columns],
+        [[cell["text"] for cell in row] for row in body],
+    )
     return TableView(
-        widths=[round(100 * w / total, 2) for w in weights],
+        widths=widths,
+        compact=compact,
         anchor=f"table-{section.id}-{table.id}",
         number=number,
         title=table.title,
@@ -224,6 +224,55 @@ def _table(table: Table, section: Section, number: int, *, medium: str) -> Table
         note=table.note,
         cut=cut,
     )
+
+
+# A line of a table at its print size holds about this many average characters (A4 portrait,
+# 0.85em of the body text); cell padding is counted in characters too.
+LINE_CHARACTERS = 100
+COMPACT_LINE_CHARACTERS = 118  # at the compact size (0.72em) for tables too wide for a line
+TEXT_PADDING = 2
+NUMBER_PADDING = 3
+WIDEST_TEXT = 36  # a text column wider than this wraps rather than squeezing the others
+
+
+def column_widths(
+    labels: list[str], numeric: list[bool], rows: list[list[str]]
+) -> tuple[list[float], bool]:
+    """Per-cent widths for a fixed-layout table, from what its columns hold, and whether
+    the table is printed compact (smaller type) because its columns need more than a line.
+
+    Fixed layout is much faster in WeasyPrint than measuring every cell, so the widths are
+    estimated here: no column is narrower than its longest unbreakable word (a code, a
+    figure, a heading word) plus padding, and when the line is short of room only the text
+    columns give way, by wrapping.
+    """
+    need: list[int] = []
+    want: list[int] = []
+    for i, label in enumerate(labels):
+        pad = NUMBER_PADDING if numeric[i] else TEXT_PADDING
+        texts = [row[i] for row in rows]
+        # Headings are bold, so a little wider than the same letters in a cell.
+        heading_word = math.ceil(1.1 * max((len(w) for w in label.split()), default=0))
+        if numeric[i]:
+            unbreakable = max((len(t) for t in texts), default=0)
+        else:
+            unbreakable = min(max((len(w) for t in texts for w in t.split()), default=0), 18)
+        longest = min(max((len(t) for t in texts), default=0), WIDEST_TEXT)
+        need.append(max(heading_word, unbreakable, 4) + pad)
+        want.append(max(need[-1], longest + pad, 0 if numeric[i] else 8 + pad))
+    compact = sum(need) > LINE_CHARACTERS
+    line = COMPACT_LINE_CHARACTERS if compact else LINE_CHARACTERS
+    if sum(want) <= line or sum(need) >= line:
+        basis = [float(w) for w in (want if sum(want) <= line else need)]
+    else:
+        # Every column gets what it needs; the rest of the line goes to the text columns in
+        # proportion to how much more they would like.
+        spare = line - sum(need)
+        extra = [w - n for w, n in zip(want, need, strict=True)]
+        share = sum(extra) or 1
+        basis = [n + spare * e / share for n, e in zip(need, extra, strict=True)]
+    total = sum(basis) or 1.0
+    return [round(100 * b / total, 2) for b in basis], compact
 
 
 def _figure(

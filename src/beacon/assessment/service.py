@@ -388,24 +388,10 @@ def document_of(run: AssessmentRun) -> Document:
 
 def boundaries_for(session: Session, document: Document) -> dict[str, bytes]:
     """The WKB boundaries of every LSOA the document's maps draw (newest vintage per code)."""
-    from sqlalchemy import select
+    from beacon.workspace.geometry import newest_lsoa_boundaries
 
-    from beacon.geography.models import Area, AreaBoundary, AreaLevel
-
-    found: dict[str, tuple[str, bytes]] = {}
-    wanted = list(document.map_lsoas)
-    for start in range(0, len(wanted), 900):  # under SQLite's bound-parameter limit
-        chunk = wanted[start : start + 900]
-        rows = session.execute(
-            select(Area.code, Area.vintage, AreaBoundary.geometry_wkb)
-            .join(AreaBoundary, AreaBoundary.area_id == Area.id)
-            .where(Area.level == AreaLevel.LSOA.value, Area.code.in_(chunk))
-        )
-        for code, vintage, wkb in rows:
-            held = found.get(code)
-            if held is None or (len(vintage), vintage) > (len(held[0]), held[0]):
-                found[code] = (vintage, bytes(wkb))
-    return {code: wkb for code, (_vintage, wkb) in found.items()}
+    found = newest_lsoa_boundaries(session, document.map_lsoas)
+    return {code: wkb for code, (_name, wkb) in found.items()}
 
 
 def new_run_key() -> str:

@@ -135,7 +135,7 @@ def find_assessment(v: Visit, assessment_id: int) -> Assessment:
     return found
 
 
-def _audit(
+def audit_visit(
     v: Visit, assessment_id: int, event: str, action: AuditAction, details: dict[str, Any]
 ) -> None:
     v.session.commit()  # see find_assessment
@@ -394,7 +394,7 @@ def _view(
         "notice": notice,
         "parameters": judgement.parameters_of(assessment),
     }
-    _audit(
+    audit_visit(
         v,
         assessment.id,
         "assessment.viewed",
@@ -601,7 +601,7 @@ def assessment_draft(assessment_id: int, format: str, v: Visit = SHARED) -> Resp
     document = workflow.audience_version(document_of(run), audience)
     document.status = Status.DRAFT.value
     body = draft_file(v.session, document, format)
-    _audit(
+    audit_visit(
         v,
         assessment.id,
         "assessment.downloaded",
@@ -634,7 +634,7 @@ def assessment_issued(
     file = ISSUED_FILES[format]
     body = workflow.issue_bytes(found, file)
     digest = workflow.issue_digests(found).get(file)
-    _audit(
+    audit_visit(
         v,
         assessment.id,
         "assessment.downloaded",
@@ -679,7 +679,7 @@ def assessment_compare(assessment_id: int, request: Request, v: Visit = READ) ->
     rows: list[dict[str, Any]] = []
     if old is not None and new is not None:
         rows = compare(json.loads(old.manifest), json.loads(new.manifest))
-        _audit(
+        audit_visit(
             v,
             assessment.id,
             "assessment.compared",

@@ -12,10 +12,12 @@ transaction); a refused form comes back with a GOV.UK error summary (400).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from beacon.assessment import judgement
@@ -30,11 +32,13 @@ from beacon.assessment.web import (
     WRITE,
     Visit,
     assessment_config,
+    audit_visit,
     capitalised,
     common_context,
     find_assessment,
 )
-from beacon.auth.models import Organisation
+from beacon.audit.models import AuditAction
+from beacon.auth.models import Organisation, User
 from beacon.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -91,12 +95,111 @@ def _saved(assessment: Assessment, page: str, done: str = "saved") -> RedirectRe
     return RedirectResponse(f"{BASE}/{assessment.id}/{page}?done={done}", status_code=303)
 
 
-@router.get(
-    f"{BASE}/{{assessment_id}}/capacity", response_class=HTMLResponse, name="assessment_capacity"
-)
-def capacity_page(assessment_id: int, done: str = "", v: Visit = CAPACITY) -> HTMLResponse:
-    assessment = find_assessment(v, assessment_id)
-    return _entry_page(v, assessment, "assessment/capacity.html", notice=NOTICES.get(done))
+def _entry_failed(
+    v: Visit, assessment: Assessment, template: str, values: dict[str, Any], error: Exception
+) -> HTMLResponse:
+    if isinstance(error, LookupError):
+        # Raised before anything was written; a rollback here would expire the signed-in user
+        # that the error page, rendered after the session closes, still shows.
+        raise HTTPException(status_code=404, detail=capitalised(str(error).strip("'\"")))
+    v.session.rollback()
+    assert isinstance(error, judgement.JudgementError)
+    return _entry_page(
+        v,
+        assessment,
+        template,
+        values=values,
+        errors={error.field: capitalised(error.reason)},
+        status_code=400,
+    )
+
+
+def _write(
+    v: Visit,
+    assessment: Assessment,
+    page: str,
+    values: dict[str, Any],
+    write: Callable[[], object],
+    *,
+    done: str = "saved",
+    refused: tuple[type[Exception], ...] = (judgement.JudgementError,),
+) -> Response:
+    """Runs ``write`` and commits, then back to ``page`` with the ``done`` notice; a refusal
+    shows the page again with the posted ``values`` (or a 404 for an entry that is not there)."""
+    try:
+        write()
+    except refused as error:
+        return _entry_failed(v, assessment, f"assessment/{page}.html", values, error)
+    v.session.commit()
+    return _saved(assessment, page, done)
+
+
+def _page_route(page: str, name: str, visit: Any = WRITE) -> None:
+    """``GET .../{page}``: the entry page, with the notice of what was just done."""
+    template = f"assessment/{page}.html"
+
+    @router.get(f"{BASE}/{{assessment_id}}/{page}", response_class=HTMLResponse, name=name)
+    def show(assessment_id: int, done: str = "", v: Visit = visit) -> HTMLResponse:
+        assessment = find_assessment(v, assessment_id)
+        # The page shows partners' own ratings and comments and analysts' entries: audited as
+        # the assessment's view is.
+        audit_visit(v, assessment.id, "assessment.entries_viewed", AuditAction.CONSULTATION,
+                    {"page": page})  # fmt: skip
+        return _entry_page(v, assessment, template, notice=NOTICES.get(done))
+
+
+def _add_route(
+    page: str,
+    name: str,
+    add: Callable[..., object],
+    fields: tuple[str, ...],
+    *,
+    lists: tuple[str, ...] = (),
+) -> None:
+    """``POST .../{page}``: one entry, each of ``fields`` passed to ``add`` under its form name
+    (the name ``add`` gives a refused field, which the error summary links to); ``lists`` are
+    the fields that may be posted more than once (checkboxes)."""
+
+    @router.post(
+        f"{BASE}/{{assessment_id}}/{page}", response_class=HTMLResponse,
+        name=name, dependencies=CSRF,
+    )  # fmt: skip
+    def add_entry(assessment_id: int, v: Visit = WRITE, form: FormData = FORM) -> Response:
+        assessment = find_assessment(v, assessment_id)
+        values: dict[str, Any] = {k: str(form.get(k) or "") for k in form if k not in lists}
+        values |= {k: [str(t) for t in form.getlist(k)] for k in lists}
+        return _write(
+            v,
+            assessment,
+            page,
+            values,
+            lambda: add(v.session, assessment, v.user, **{f: values.get(f) for f in fields}),
+        )
+
+
+def _withdraw_route(
+    page: str, name: str, withdraw: Callable[[Session, Assessment, User, int], object]
+) -> None:
+    """``POST .../{page}/{item_id}/withdraw``: withdraws one entry listed on ``page``."""
+
+    @router.post(
+        f"{BASE}/{{assessment_id}}/{page}/{{item_id}}/withdraw", response_class=HTMLResponse,
+        name=name, dependencies=CSRF,
+    )  # fmt: skip
+    def withdraw_entry(assessment_id: int, item_id: int, v: Visit = WRITE) -> Response:
+        assessment = find_assessment(v, assessment_id)
+        return _write(
+            v,
+            assessment,
+            page,
+            {},
+            lambda: withdraw(v.session, assessment, v.user, item_id),
+            done="withdrawn",
+            refused=(judgement.JudgementError, LookupError),
+        )
+
+
+_page_route("capacity", "assessment_capacity", CAPACITY)
 
 
 @router.post(
@@ -153,124 +256,24 @@ def capacity_save(assessment_id: int, v: Visit = CAPACITY, form: FormData = FORM
     )
 
 
-@router.get(
-    f"{BASE}/{{assessment_id}}/horizon", response_class=HTMLResponse, name="assessment_horizon"
+_page_route("horizon", "assessment_horizon")
+_add_route(
+    "horizon",
+    "assessment_horizon_add",
+    judgement.add_horizon,
+    ("category", "title", "description", "themes"),
+    lists=("themes",),
 )
-def horizon_page(assessment_id: int, done: str = "", v: Visit = WRITE) -> HTMLResponse:
-    assessment = find_assessment(v, assessment_id)
-    return _entry_page(v, assessment, "assessment/horizon.html", notice=NOTICES.get(done))
-
-
-def _entry_failed(
-    v: Visit, assessment: Assessment, template: str, values: dict[str, Any], error: Exception
-) -> HTMLResponse:
-    if isinstance(error, LookupError):
-        # Raised before anything was written; a rollback here would expire the signed-in user
-        # that the error page, rendered after the session closes, still shows.
-        raise HTTPException(status_code=404, detail=capitalised(str(error).strip("'\"")))
-    v.session.rollback()
-    assert isinstance(error, judgement.JudgementError)
-    return _entry_page(
-        v,
-        assessment,
-        template,
-        values=values,
-        errors={error.field: capitalised(error.reason)},
-        status_code=400,
-    )
-
-
-@router.post(
-    f"{BASE}/{{assessment_id}}/horizon", response_class=HTMLResponse,
-    name="assessment_horizon_add", dependencies=CSRF,
-)  # fmt: skip
-def horizon_add(assessment_id: int, v: Visit = WRITE, form: FormData = FORM) -> Response:
-    assessment = find_assessment(v, assessment_id)
-    values: dict[str, Any] = {k: str(form.get(k) or "") for k in form if k != "themes"}
-    values["themes"] = [str(t) for t in form.getlist("themes")]
-    try:
-        judgement.add_horizon(
-            v.session,
-            assessment,
-            v.user,
-            category=values.get("category"),
-            title=values.get("title"),
-            description=values.get("description"),
-            themes=values["themes"],
-        )
-    except judgement.JudgementError as error:
-        return _entry_failed(v, assessment, "assessment/horizon.html", values, error)
-    v.session.commit()
-    return _saved(assessment, "horizon")
-
-
-@router.post(
-    f"{BASE}/{{assessment_id}}/horizon/{{item_id}}/withdraw", response_class=HTMLResponse,
-    name="assessment_horizon_withdraw", dependencies=CSRF,
-)  # fmt: skip
-def horizon_withdraw(assessment_id: int, item_id: int, v: Visit = WRITE) -> Response:
-    assessment = find_assessment(v, assessment_id)
-    try:
-        judgement.withdraw_horizon(v.session, assessment, v.user, item_id)
-    except (judgement.JudgementError, LookupError) as error:
-        return _entry_failed(v, assessment, "assessment/horizon.html", {}, error)
-    v.session.commit()
-    return _saved(assessment, "horizon", "withdrawn")
-
-
-@router.get(
-    f"{BASE}/{{assessment_id}}/overrides", response_class=HTMLResponse,
-    name="assessment_overrides",
-)  # fmt: skip
-def overrides_page(assessment_id: int, done: str = "", v: Visit = WRITE) -> HTMLResponse:
-    assessment = find_assessment(v, assessment_id)
-    return _entry_page(v, assessment, "assessment/overrides.html", notice=NOTICES.get(done))
-
-
-@router.post(
-    f"{BASE}/{{assessment_id}}/overrides", response_class=HTMLResponse,
-    name="assessment_override_add", dependencies=CSRF,
-)  # fmt: skip
-def override_add(assessment_id: int, v: Visit = WRITE, form: FormData = FORM) -> Response:
-    assessment = find_assessment(v, assessment_id)
-    values = {k: str(form.get(k) or "") for k in form}
-    try:
-        judgement.add_override(
-            v.session,
-            assessment,
-            v.user,
-            theme=values.get("theme"),
-            component=values.get("component"),
-            value=values.get("value"),
-            justification=values.get("justification"),
-        )
-    except judgement.JudgementError as error:
-        return _entry_failed(v, assessment, "assessment/overrides.html", values, error)
-    v.session.commit()
-    return _saved(assessment, "overrides")
-
-
-@router.post(
-    f"{BASE}/{{assessment_id}}/overrides/{{item_id}}/withdraw", response_class=HTMLResponse,
-    name="assessment_override_withdraw", dependencies=CSRF,
-)  # fmt: skip
-def override_withdraw(assessment_id: int, item_id: int, v: Visit = WRITE) -> Response:
-    assessment = find_assessment(v, assessment_id)
-    try:
-        judgement.withdraw_override(v.session, assessment, v.user, item_id)
-    except (judgement.JudgementError, LookupError) as error:
-        return _entry_failed(v, assessment, "assessment/overrides.html", {}, error)
-    v.session.commit()
-    return _saved(assessment, "overrides", "withdrawn")
-
-
-@router.get(
-    f"{BASE}/{{assessment_id}}/narrative", response_class=HTMLResponse,
-    name="assessment_narrative",
-)  # fmt: skip
-def narrative_page(assessment_id: int, done: str = "", v: Visit = WRITE) -> HTMLResponse:
-    assessment = find_assessment(v, assessment_id)
-    return _entry_page(v, assessment, "assessment/narrative.html", notice=NOTICES.get(done))
+_withdraw_route("horizon", "assessment_horizon_withdraw", judgement.withdraw_horizon)
+_page_route("overrides", "assessment_overrides")
+_add_route(
+    "overrides",
+    "assessment_override_add",
+    judgement.add_override,
+    ("theme", "component", "value", "justification"),
+)
+_withdraw_route("overrides", "assessment_override_withdraw", judgement.withdraw_override)
+_page_route("narrative", "assessment_narrative")
 
 
 @router.post(
@@ -281,7 +284,8 @@ def narrative_save(assessment_id: int, v: Visit = WRITE, form: FormData = FORM) 
     assessment = find_assessment(v, assessment_id)
     values = {k: str(form.get(k) or "") for k in form}
     held = {n.theme: n.text for n in judgement.entered(v.session, assessment).narratives}
-    try:
+
+    def write() -> None:
         for key in [judgement.SUMMARY, *judgement.themes_of(assessment)]:
             name = f"text-{key}"
             if name not in values:
@@ -295,7 +299,5 @@ def narrative_save(assessment_id: int, v: Visit = WRITE, form: FormData = FORM) 
                 raise judgement.JudgementError(
                     name if error.field == "text" else error.field, error.reason
                 ) from None
-    except judgement.JudgementError as error:
-        return _entry_failed(v, assessment, "assessment/narrative.html", values, error)
-    v.session.commit()
-    return _saved(assessment, "narrative")
+
+    return _write(v, assessment, "narrative", values, write)

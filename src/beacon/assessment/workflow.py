@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from beacon.assessment.config import AssessmentConfig
 from beacon.assessment.document import KINDS, Document
-from beacon.assessment.judgement import load, parameters_of
+from beacon.assessment.judgement import load, parameters_of, record_assessment_event
 from beacon.assessment.models import (
     RECORD_TYPE,
     Assessment,
@@ -246,7 +246,7 @@ def create(session: Session, spec: AssessmentSpec, user: User, *, title: str) ->
     )
     session.add(assessment)
     session.flush()
-    _event(
+    record_assessment_event(
         session,
         assessment,
         user,
@@ -367,25 +367,6 @@ def _system() -> Any:
     return AuditActor.system("assessment")
 
 
-def _event(
-    session: Session,
-    assessment: Assessment,
-    user: User,
-    name: str,
-    details: dict[str, Any],
-    action: AuditAction = AuditAction.ALTERATION,
-) -> None:
-    record_event(
-        session,
-        action=action,
-        event=name,
-        actor=user_actor(user),
-        record_type=RECORD_TYPE,
-        record_id=assessment.id,
-        details=details,
-    )
-
-
 def _current_run(session: Session, assessment: Assessment, action: str) -> AssessmentRun:
     run = latest_run(session, assessment.id)
     if run is None:
@@ -416,7 +397,10 @@ def review(session: Session, assessment: Assessment, user: User) -> AssessmentRu
     assessment.reviewed_by_user_id = user.id
     assessment.reviewed_at = dt.datetime.now(dt.UTC)
     session.flush()
-    _event(session, assessment, user, "assessment.reviewed", {"run_key": run.run_key})
+    record_assessment_event(
+        session, assessment, user, "assessment.reviewed", {"run_key": run.run_key},
+        AuditAction.ALTERATION,
+    )  # fmt: skip
     return run
 
 
@@ -493,12 +477,13 @@ def approve(
     assessment.approved_by_user_id = user.id
     assessment.approved_at = dt.datetime.now(dt.UTC)
     session.flush()
-    _event(
+    record_assessment_event(
         session,
         assessment,
         user,
         "assessment.approved",
         {"run_key": run.run_key, "version": version, "sha256": digests},
+        AuditAction.ALTERATION,
     )
     return issued
 
@@ -513,7 +498,10 @@ def reopen(session: Session, assessment: Assessment, user: User) -> int:
     assessment.reviewed_by_user_id = assessment.reviewed_at = None
     assessment.approved_by_user_id = assessment.approved_at = None
     session.flush()
-    _event(session, assessment, user, "assessment.reopened", {"issued_version": issued})
+    record_assessment_event(
+        session, assessment, user, "assessment.reopened", {"issued_version": issued},
+        AuditAction.ALTERATION,
+    )  # fmt: skip
     return issued + 1
 
 

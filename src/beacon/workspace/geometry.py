@@ -25,6 +25,27 @@ def _fingerprint(session: Session) -> tuple[int, int]:
     return int(count), int(newest)
 
 
+def newest_lsoa_boundaries(
+    session: Session, lsoas: Sequence[str]
+) -> dict[str, tuple[str | None, bytes]]:
+    """Each LSOA's name and WKB boundary from the newest vintage holding its code."""
+    found: dict[str, tuple[str, str | None, bytes]] = {}
+    wanted = list(lsoas)
+    for start in range(0, len(wanted), 900):  # under SQLite's bound-parameter limit
+        chunk = wanted[start : start + 900]
+        rows = session.execute(
+            select(Area.code, Area.name, AreaBoundary.geometry_wkb, Area.vintage)
+            .join(AreaBoundary, AreaBoundary.area_id == Area.id)
+            .where(Area.level == AreaLevel.LSOA.value, Area.code.in_(chunk))
+        )
+        for code, name, wkb, vintage in rows:
+            held = found.get(code)
+            # Vintages are years ("2011", "2021"): the longer, then the later, is the newer.
+            if held is None or (len(vintage), vintage) > (len(held[0]), held[0]):
+                found[code] = (vintage, name, bytes(wkb))
+    return {code: (name, wkb) for code, (_vintage, name, wkb) in found.items()}
+
+
 def lsoa_geojson(session: Session, lsoas: Sequence[str]) -> bytes:
     """GeoJSON of the given LSOAs' boundaries (the newest vintage holding each code)."""
     url = session.get_bind().engine.url.render_as_string(hide_password=True)
@@ -34,20 +55,8 @@ def lsoa_geojson(session: Session, lsoas: Sequence[str]) -> bytes:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    rows: dict[str, tuple[str, str | None, bytes, str]] = {}
-    wanted = list(lsoas)
-    for start in range(0, len(wanted), 900):  # under SQLite's bound-parameter limit
-        chunk = wanted[start : start + 900]
-        found = session.execute(
-            select(Area.code, Area.name, AreaBoundary.geometry_wkb, Area.vintage)
-            .join(AreaBoundary, AreaBoundary.area_id == Area.id)
-            .where(Area.level == AreaLevel.LSOA.value, Area.code.in_(chunk))
-        )
-        for code, name, wkb, vintage in found:
-            held = rows.get(code)
-            if held is None or (len(vintage), vintage) > (len(held[3]), held[3]):
-                rows[code] = (code, name, wkb, vintage)
-    body = feature_collection([(c, n, w) for c, n, w, _ in sorted(rows.values())])
+    rows = newest_lsoa_boundaries(session, lsoas)
+    body = feature_collection([(code, name, wkb) for code, (name, wkb) in sorted(rows.items())])
     with _lock:
         _cache[key] = body
         while len(_cache) > _CACHE_ENTRIES:

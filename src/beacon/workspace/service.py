@@ -13,7 +13,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from beacon.analytics.errors import AnalysisInputError
-from beacon.analytics.selection import AreaChoice, Period, Selection, area_choice, latest_run
+from beacon.analytics.selection import (
+    AreaChoice,
+    Period,
+    Selection,
+    area_choice,
+    latest_run,
+    shift_month,
+)
 from beacon.analytics.service import Context, run_counts
 from beacon.workspace import figures
 from beacon.workspace.query import SHADES, SOURCES, WorkspaceQuery
@@ -143,13 +150,8 @@ def previous_period(period: Period, available: list[str]) -> Period | None:
     year, month = int(first[:4]), int(first[5:])
     index = year * 12 + month - 1 - length
     start = f"{index // 12:04d}-{index % 12 + 1:02d}"
-    months = month_range(start, _shift(first, -1))
+    months = month_range(start, shift_month(first, -1))
     return Period(months) if set(months) <= set(available) else None
-
-
-def _shift(month: str, delta: int) -> str:
-    index = int(month[:4]) * 12 + int(month[5:]) - 1 + delta
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def profile_href(level: str, query: WorkspaceQuery) -> Callable[[str], str]:
