@@ -13,8 +13,11 @@ Set-up (not timed), in temporary folders:
   (Derby, 151 LSOAs);
 * force-year: ``beacon demo load`` (West Yorkshire, about 1,400 LSOAs, street crime 2016-07 to
   2018-07), then from the shared data IMD 2019 and the ONS LSOA -> ward -> district lookup
-  (the demo has neither; the communities of focus rank wards and their deprivation), and a
-  fresh snapshot. Timed, best of
+  (the demo has neither; the communities of focus rank wards and their deprivation), 10,000
+  graded intelligence reports received across the force in the assessed year and 8,500 in the
+  year before (``intelligence_data.py``: the demo holds only a handful), and a fresh snapshot.
+  The intelligence and street crime (anti-social behaviour included) counted for the force
+  and year, and the snapshot's totals, are printed with the figures. Timed, best of
   ``--force-runs`` (default 1): ``beacon assess --force west-yorkshire --from 2017-08 --to
   2018-07 --out x.pdf --annex a.xlsx``;
 * the anchor, in the same run: ``beacon analyse counts ... --by crime-type --json`` for the
@@ -33,6 +36,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from beacon.config import Settings
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -53,8 +60,9 @@ def environment(folder: Path) -> dict[str, str]:
     }
 
 
-def beacon(env: dict[str, str], *args: str) -> float:
-    """Run ``beacon ARGS`` as its own process; its wall time (a failure stops the benchmark)."""
+def run_beacon(env: dict[str, str], *args: str) -> tuple[float, str]:
+    """Run ``beacon ARGS`` as its own process; its wall time and standard output (a failure
+    stops the benchmark)."""
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "beacon", *args], env=env, capture_output=True, text=True
@@ -62,30 +70,50 @@ def beacon(env: dict[str, str], *args: str) -> float:
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"beacon {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return elapsed
+    return elapsed, result.stdout
+
+
+def beacon(env: dict[str, str], *args: str) -> float:
+    return run_beacon(env, *args)[0]
+
+
+def settings_for(folder: Path) -> Settings:
+    from beacon.config import Settings
+
+    return Settings(
+        environment="test", database_url=f"sqlite:///{folder / 'beacon.db'}", data_dir=folder
+    )
 
 
 def build_reference(folder: Path) -> dict[str, str]:
     from beacon.analytics.snapshot import refresh_snapshot
-    from beacon.config import Settings
     from reference_data import load_reference_data
 
-    settings = Settings(
-        environment="test", database_url=f"sqlite:///{folder / 'beacon.db'}", data_dir=folder
-    )
+    settings = settings_for(folder)
     load_reference_data(settings)
     refresh_snapshot(settings)
     return environment(folder)
 
 
 def build_demo(folder: Path) -> dict[str, str]:
+    from intelligence_data import add_intelligence
+
     env = environment(folder)
     beacon(env, "demo", "load")
     geography = SHARED / "geography"
     beacon(env, "import", "imd", str(geography / "imd2019_england_lsoa.csv"))
     beacon(env, "import", "lookup", str(geography / "lsoa11_ward19_lad19_lookup.csv"))
+    # After the lookup, so each report carries the ward and district the assessment ranks.
+    add_intelligence(settings_for(folder))
     beacon(env, "analyse", "snapshot")
     return env
+
+
+def counted(env: dict[str, str], area: tuple[str, ...], *source: str) -> int:
+    """Events the snapshot holds for the area and period, as ``beacon analyse counts`` counts
+    them (intelligence by the day it was received)."""
+    _, out = run_beacon(env, "analyse", "counts", *area, *source, "--json")
+    return sum(int(row["count"]) for row in json.loads(out))
 
 
 def assess(env: dict[str, str], folder: Path, area: tuple[str, ...], runs: int) -> float:
@@ -115,6 +143,8 @@ def anchor(env: dict[str, str], area: tuple[str, ...]) -> float:
 
 
 def measure(force_runs: int) -> dict[str, float]:
+    from beacon.analytics.snapshot import open_snapshot
+
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
@@ -124,6 +154,13 @@ def measure(force_runs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         env = build_demo(folder)
+        figures["force_year_intelligence_items"] = counted(
+            env, FORCE, "--source", "intelligence", "--by", "theme"
+        )
+        figures["force_year_crimes"] = counted(env, FORCE, "--by", "crime-type")
+        snapshot = open_snapshot(settings_for(folder))
+        figures["snapshot_intelligence_items"] = snapshot.table_rows("intelligence")
+        figures["snapshot_crimes"] = snapshot.table_rows("street_crime")
         figures["force_year_assess_pdf_s"] = round(assess(env, folder, FORCE, force_runs), 2)
         figures["force_year_anchor_counts_s"] = round(anchor(env, FORCE), 2)
     figures["load_average_1m"] = round(os.getloadavg()[0], 2)

@@ -30,13 +30,15 @@ import typer
 HELP = (
     "Compute an assessment and write it as a PDF or HTML file, with its data annex and "
     "manifest.\n\n"
-    "Kinds: strategic (the strategic intelligence assessment), tactical, problem (profile),\n"
-    "community_impact and neighbourhood (profile). The run is stored in the database; exits\n"
-    "with 2, writing nothing, when an option is wrong or the data it needs is not loaded (the\n"
-    "message names the command that loads it), and with 1 when --manifest's figures are not\n"
-    "reproduced."
+    "Kinds: strategic (the strategic intelligence assessment), tactical, problem (profile), "
+    "community_impact and neighbourhood (profile). A tactical or community impact "
+    "assessment needs only --to, the month its last 28 days end in.\n\n"
+    "The run is stored in the database. Exits with 2, writing nothing, when an option is "
+    "wrong or the data it needs is not loaded (the message names the command that loads "
+    "it), and with 1 when --manifest's figures are not reproduced."
 )
 KIND_NAMES = ("strategic", "tactical", "problem", "community_impact", "neighbourhood")
+ONE_MONTH_KINDS = ("tactical", "community_impact")
 OUT_SUFFIXES = (".pdf", ".html")
 ANNEX_SUFFIXES = (".xlsx", ".zip")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -235,6 +237,12 @@ def _request(
             )
         return _from_manifest(manifest_file)
     scope = _scope(area)
+    if (kind or "strategic") in ONE_MONTH_KINDS:
+        # These look at the last 28 days (and the month) up to the period's end: one month
+        # names it, so --to alone (or --from alone) is enough.
+        if start is None and end is None:
+            raise InputProblem(f"--to: give the month a {kind} assessment ends in (YYYY-MM)")
+        start, end = start or end, end or start
     first, last = _period(start, end)
     kind = (kind or "strategic").strip().lower()
     if kind not in KIND_NAMES:

@@ -127,6 +127,7 @@ def _render(document: Document, boundaries: Mapping[str, bytes], *, medium: str)
         "medium": medium,
         "title": document.title,
         "kind_label": document.kind_label,
+        "page_per_chapter": document.kind == "strategic",
         "scope": _scope(document.scope),
         "period": _period(document.period),
         "comparison": _period(document.comparison) if document.comparison else None,
@@ -232,7 +233,7 @@ LINE_CHARACTERS = 100
 COMPACT_LINE_CHARACTERS = 118  # at the compact size (0.72em) for tables too wide for a line
 TEXT_PADDING = 2
 NUMBER_PADDING = 3
-WIDEST_TEXT = 36  # a text column wider than this wraps rather than squeezing the others
+WIDEST_TEXT = 60  # a text column wider than this wraps rather than squeezing the others
 
 
 def column_widths(

@@ -232,7 +232,10 @@ def _emerging(writer: Writer) -> Section:
             "emerging-rules",
             "The rules",
             [Column("rule", "Rule"), Column("description", "Description")],
-            [{"rule": k, "description": v} for k, v in rules.get("descriptions", {}).items()],
+            [
+                {"rule": k.replace("_", " "), "description": v}
+                for k, v in rules.get("descriptions", {}).items()
+            ],
         )
     )
     type_to_theme = {t: th.label for th in evidence.themes for t in th.crime_types}
@@ -248,9 +251,9 @@ def _emerging(writer: Writer) -> Section:
                     "what": what,
                     "kind": source,
                     "theme": type_to_theme.get(str(group.get("crime_type")), ""),
-                    "rule": flag["rule"],
+                    "rule": flag["rule"].replace("_", " "),
                     "latest_month": flag.get("latest_month"),
-                    "evidence": _evidence_text(flag.get("evidence") or {}),
+                    "evidence": _evidence_text(flag["rule"], flag.get("evidence") or {}),
                 }
             )
     # Themes that are new in the period: none in the previous period, some now.
@@ -317,14 +320,48 @@ def _ward_name(evidence: Any, code: str) -> str | None:
     return None
 
 
-def _evidence_text(found: dict[str, Any]) -> str:
-    bits = []
-    for key, value in found.items():
-        if isinstance(value, float):
-            value = describe_p(value)[4:] if key.startswith("p") else f"{value:.2f}"
-        if isinstance(value, list | dict):
-            continue
-        bits.append(f"{key.replace('_', ' ')} {value}")
+def _evidence_text(rule: str, found: dict[str, Any]) -> str:
+    """A flag's evidence as a sentence an analyst can check against the series (every number
+    the rule used)."""
+
+    def number(key: str, digits: int = 2) -> str:
+        value = found.get(key)
+        if isinstance(value, int):
+            return f"{value:,}"
+        return "–" if value is None else f"{value:,.{digits}f}"
+
+    def p(key: str) -> str:
+        value = found.get(key)
+        return describe_p(value) if isinstance(value, float) else "p –"
+
+    def span(months: Any) -> str:
+        months = list(months or [])
+        if not months:
+            return "–"
+        return months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
+
+    if rule == "rising_trend":
+        test = "seasonal Mann–Kendall" if found.get("test") == "seasonal" else "Mann–Kendall"
+        return (
+            f"{test} over {number('n_months')} months ({number('total')} crimes): "
+            f"tau {number('tau')}, z {number('z')}, {p('p')}; Sen's slope "
+            f"{number('slope_per_month')} a month; {p('p_used')} after correction"
+        )
+    if rule in ("recent_surge", "year_on_year_rise"):
+        pct = found.get("pct_change")
+        change = f"{pct:+.1f}%" if isinstance(pct, int | float) else "new"
+        return (
+            f"{number('recent_count')} in {span(found.get('recent_months'))} against "
+            f"{number('base_count')} in {span(found.get('base_months'))} ({change}, "
+            f"days {number('recent_days')} v {number('base_days')}); exact binomial "
+            f"{p('p_increase')}, {p('p_used')} after correction"
+        )
+    if rule == "newly_appearing":
+        return (
+            f"{number('recent_count')} in {span(found.get('recent_months'))}; none in the "
+            f"{number('lookback_length')} months {span(found.get('lookback_months'))}"
+        )
+    bits = [f"{k.replace('_', ' ')} {v}" for k, v in found.items() if not isinstance(v, list)]
     return "; ".join(bits)
 
 
