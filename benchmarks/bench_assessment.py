@@ -173,15 +173,13 @@ def main() -> None:
     parser.add_argument("--force-runs", type=int, default=1, choices=(1, 2))
     args = parser.parse_args()
     figures = measure(args.force_runs)
-    if args.json:
-        print(json.dumps(figures))
-        return
-    from run import machine
+    from run import report
 
-    print(f"machine: {machine()}")
-    for key, value in figures.items():
-        print(f"{key:40} {value}")
-    print("goals: district-quarter <= 10 s, force-year <= 60 s (each with its PDF)")
+    report(
+        figures,
+        as_json=args.json,
+        goal="goals: district-quarter <= 10 s, force-year <= 60 s (each with its PDF)",
+    )
 
 
 if __name__ == "__main__":

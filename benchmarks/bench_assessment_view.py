@@ -29,7 +29,6 @@ The anchor, in the same run and server: the first paint of the plain "what is lo
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -182,15 +181,13 @@ def main() -> None:
         folder = Path(name)
         env, target = build(folder)
         figures = measure(env, folder, target)
-    if args.json:
-        print(json.dumps(figures))
-        return
-    from run import machine
+    from run import report
 
-    print(f"machine: {machine()}")
-    for key, value in figures.items():
-        print(f"{key:40} {value}")
-    print("goal: assessment view first paint <= 1 s (best of 3 warm views)")
+    report(
+        figures,
+        as_json=args.json,
+        goal="goal: assessment view first paint <= 1 s (best of 3 warm views)",
+    )
 
 
 if __name__ == "__main__":

@@ -35,6 +35,18 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}"
 
 
+def report(figures: dict[str, object], *, as_json: bool, goal: str) -> None:
+    """A script's figures: one JSON line for this runner, or a table with the machine and
+    the goal for a person."""
+    if as_json:
+        print(json.dumps(figures))
+        return
+    print(f"machine: {machine()}")
+    for key, value in figures.items():
+        print(f"{key:40} {value}")
+    print(goal)
+
+
 def main() -> int:
     print(f"machine: {machine()}")
     failed = 0
