@@ -11,6 +11,7 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -35,7 +36,7 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}"
 
 
-def report(figures: dict[str, object], *, as_json: bool, goal: str) -> None:
+def report(figures: Mapping[str, object], *, as_json: bool, goal: str) -> None:
     """A script's figures: one JSON line for this runner, or a table with the machine and
     the goal for a person."""
     if as_json:
