@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, NoReturn
 
 import typer
 
@@ -167,13 +167,33 @@ def result_object(item: InputText, findings: list[Finding], redacted: str) -> di
     return payload
 
 
-def _fail_input(name: str, errors: list[tuple[int | None, str]]) -> None:
+def _fail_input(name: str, errors: list[tuple[int | None, str]]) -> NoReturn:
     for line, reason in errors[:MAX_ERRORS_SHOWN]:
         where = f"{name}:{line}" if line else name
         typer.echo(f"error: {where}: {reason}", err=True)
     if len(errors) > MAX_ERRORS_SHOWN:
         typer.echo(f"error: ... and {len(errors) - MAX_ERRORS_SHOWN} more", err=True)
     raise typer.Exit(1)
+
+
+def read_texts(file: str) -> list[InputText]:
+    """Every text of ``file`` (``-``: standard input), checked; on bad input the errors are
+    printed with the file and line, and the command exits with 1 having written nothing."""
+    name = "<stdin>" if file == "-" else file
+    try:
+        if file == "-":
+            return parse_input(sys.stdin.buffer)
+        path = Path(file)
+        if path.is_dir():
+            _fail_input(name, [(None, "is a folder, not a file")])
+        with path.open("rb") as stream:
+            return parse_input(stream)
+    except FileNotFoundError:
+        _fail_input(name, [(None, "no such file")])
+    except PermissionError:
+        _fail_input(name, [(None, "permission denied")])
+    except InputError as exc:
+        _fail_input(name, exc.errors)
 
 
 def sanitise(
@@ -189,23 +209,7 @@ def sanitise(
     redactions, flags (details about others, left in place) and the redacted text. Exits
     with 1, naming the file and line, when the input is not valid UTF-8, a JSON Lines line has
     no "text", or a line is longer than 20,000 characters."""
-    name = "<stdin>" if file == "-" else file
-    try:
-        if file == "-":
-            items = parse_input(sys.stdin.buffer)
-        else:
-            path = Path(file)
-            if path.is_dir():
-                _fail_input(name, [(None, "is a folder, not a file")])
-            with path.open("rb") as stream:
-                items = parse_input(stream)
-    except FileNotFoundError:
-        _fail_input(name, [(None, "no such file")])
-    except PermissionError:
-        _fail_input(name, [(None, "permission denied")])
-    except InputError as exc:
-        _fail_input(name, exc.errors)
-
+    items = read_texts(file)
     from beacon.sanitise.detect import get_sanitiser
 
     sanitiser = get_sanitiser()
