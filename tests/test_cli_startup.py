@@ -67,6 +67,7 @@ TOP_LEVEL = [
     "audit",
     "retention",
     "outbox",
+    "triage",
     "analyse",
 ]
 IMPORTS = [

@@ -33,6 +33,7 @@ from beacon.intake.service import configure_photo_directory
 from beacon.intake.writer import SubmissionWriter
 from beacon.retention import web as retention_web
 from beacon.runtime import Runtime, open_runtime
+from beacon.triage import web as triage_web
 from beacon.web import docs, health, pages, views
 from beacon.web.assets import STATIC_DIR, STATIC_PREFIX, StaticAssets
 from beacon.web.errors import API_PREFIX, install_error_handlers
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(intake_partner_web.router)
     app.include_router(intake_web.router)
     app.include_router(intake_admin_web.router)
+    app.include_router(triage_web.router)
     app.include_router(intake_views.router, prefix=API_PREFIX)
     app.include_router(analytics_views.router, prefix=API_PREFIX)
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="static")

@@ -85,6 +85,12 @@ COMMANDS: tuple[LazyCommand, ...] = (
         group=True,
     ),
     LazyCommand(
+        "triage",
+        "beacon.triage.cli",
+        "Triage: themes and entities of reports; the theme classifier.",
+        group=True,
+    ),
+    LazyCommand(
         "analyse",
         "beacon.analytics.cli",
         "Analyse crime, partner data and intelligence: counts, rates, harm, hotspots, "

@@ -119,6 +119,14 @@ EXPECTED: dict[tuple[str, str], str | Permission] = {
     ("GET", "/api/intel/themes"): Permission.INTEL_SUBMIT,
     ("GET", "/admin/indicators"): Permission.ADMIN_ORGANISATIONS,
     ("POST", "/admin/indicators"): Permission.ADMIN_ORGANISATIONS,
+    # --- triage: the theme taxonomy (admins) ---
+    ("GET", "/admin/themes"): Permission.ADMIN_ORGANISATIONS,
+    ("GET", "/admin/themes/new"): Permission.ADMIN_ORGANISATIONS,
+    ("POST", "/admin/themes/new"): Permission.ADMIN_ORGANISATIONS,
+    ("GET", "/admin/themes/{theme_key}"): Permission.ADMIN_ORGANISATIONS,
+    ("POST", "/admin/themes/{theme_key}"): Permission.ADMIN_ORGANISATIONS,
+    ("POST", "/admin/themes/{theme_key}/retire"): Permission.ADMIN_ORGANISATIONS,
+    ("POST", "/admin/themes/{theme_key}/restore"): Permission.ADMIN_ORGANISATIONS,
     # --- assessments (issue 10) ---
     ("GET", "/assessments"): Permission.ASSESSMENT_READ_SHARED,
     ("GET", "/assessments/new"): Permission.ASSESSMENT_WRITE,
@@ -279,6 +287,8 @@ def _setup(runtime: Runtime, app: FastAPI) -> tuple[list[Visitor], dict[str, int
             "photo_id": "00112233445566778899aabbccddeeff",
             # A police import job that does not exist (allowed users get 404).
             "job_id": "no-such-job",
+            # A theme that does not exist (allowed users get 404; nothing is changed).
+            "theme_key": "no_such_theme",
             # A neighbourhood profile (no snapshot exists here: allowed users get a 422).
             "level": "lsoa",
             "code": "E01013453",

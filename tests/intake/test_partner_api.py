@@ -559,9 +559,12 @@ def test_indicators_and_themes(world: World) -> None:
             }
     assert themes["cse"]["label"] == "Child sexual exploitation"
     response = client.get("/api/intel/themes", headers=world.api("submit"))
-    assert {"key": "modern_slavery", "label": "Modern slavery and human trafficking"} in (
-        response.json()["themes"]
-    )
+    assert {
+        "key": "modern_slavery",
+        "label": "Modern slavery and human trafficking",
+        "police_categories": [],
+        "active": True,
+    } in response.json()["themes"]
     assert client.get("/api/intel/themes", headers=world.api("data")).status_code == 403
     assert client.get("/api/intel/indicators").status_code == 401
     # Signed-in partners can read them from the browser too.

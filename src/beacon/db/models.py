@@ -10,6 +10,7 @@ from beacon.ingest import partner_models as ingest_partner_models
 from beacon.intake import models as intake_models
 from beacon.notify import models as notify_models
 from beacon.retention import models as retention_models
+from beacon.triage import models as triage_models
 
 __all__ = [
     "analytics_models",
@@ -22,4 +23,5 @@ __all__ = [
     "intake_models",
     "notify_models",
     "retention_models",
+    "triage_models",
 ]

@@ -25,8 +25,8 @@ from beacon.auth.deps import Principal, require_permission
 from beacon.auth.permissions import Permission
 from beacon.intake import service
 from beacon.intake.models import IntelIndicator
-from beacon.intake.themes import THEMES, theme_label
 from beacon.intake.views import MAX_BODY_BYTES
+from beacon.triage.service import catalogue
 from beacon.web.deps import get_session
 from beacon.web.templating import render
 
@@ -62,16 +62,22 @@ def _page(
     groups: dict[str, list[IntelIndicator]] = {}
     for indicator in service.list_indicators(db, include_retired=True):
         groups.setdefault(indicator.theme, []).append(indicator)
-    ordered = [key for key in THEMES if key in groups] + sorted(set(groups) - set(THEMES))
+    themes = catalogue(db)
     errors = errors or {}
     return render(
         request,
         "admin/indicators.html",
         {
             "groups": [
-                {"theme": key, "label": theme_label(key), "items": groups[key]} for key in ordered
+                {
+                    "theme": key,
+                    "label": themes.label(key),
+                    "retired": not themes.is_active(key),
+                    "items": groups[key],
+                }
+                for key in themes.ordered(groups)
             ],
-            "themes": list(THEMES.items()),
+            "themes": themes.offered(),
             "max_weight": MAX_WEIGHT,
             "errors": errors,
             "values": values or {},
@@ -94,7 +100,7 @@ def admin_indicators(
     if saved and saved.isascii() and saved.isdigit() and len(saved) < 10:
         indicator = db.get(IntelIndicator, int(saved))
         if indicator is not None:
-            notice = f"Saved “{indicator.label}” ({theme_label(indicator.theme)})."
+            notice = f"Saved “{indicator.label}” ({catalogue(db).label(indicator.theme)})."
     return _page(request, db, notice=notice)
 
 
@@ -150,7 +156,7 @@ def _save(
     values = {"row": row, "label": label, "weight": weight, "active": bool(active)}
     errors: dict[str, str] = {}
     number = _weight(weight)
-    which = f"({theme_label(indicator.theme)}: {indicator.code})"
+    which = f"({catalogue(db).label(indicator.theme)}: {indicator.code})"
     if not " ".join(label.split()):
         errors[f"label-{row}"] = f"Enter the indicator's wording {which}"
     elif len(" ".join(label.split())) > 300:
@@ -191,7 +197,8 @@ def _add(
     code_text = code.strip().lower() or _code_from(label_text)
     values = {"add": True, "theme": theme, "code": code, "label": label, "weight": weight}
     errors: dict[str, str] = {}
-    if theme not in THEMES:
+    themes = catalogue(db)
+    if not themes.is_active(theme):
         errors["add-theme"] = "Choose the theme the indicator belongs to"
     if not label_text:
         errors["add-label"] = "Enter the indicator's wording"
@@ -210,7 +217,7 @@ def _add(
         )
     ):
         errors["add-code"] = (
-            f"{theme_label(theme)} already has an indicator with the code “{code_text}”: "
+            f"{themes.label(theme)} already has an indicator with the code “{code_text}”: "
             "change it in the list above, or choose another code"
         )
     if not errors:

@@ -30,8 +30,8 @@ from beacon.config import Settings
 from beacon.intake import service
 from beacon.intake.models import IntelIndicator, IntelReport, SubjectKind, SubjectRole
 from beacon.intake.schemas import MAX_SUBJECTS, FormErrors, parse_partner_submission
-from beacon.intake.themes import THEMES, theme_label
 from beacon.intake.views import MAX_BODY_BYTES, alert_status, deliver_now, unencodable_fields
+from beacon.triage.service import catalogue
 from beacon.web.deps import get_session
 from beacon.web.templating import render
 
@@ -237,8 +237,10 @@ def _indicator_groups(db: Session) -> list[dict[str, Any]]:
     groups: dict[str, list[IntelIndicator]] = {}
     for indicator in service.list_indicators(db):
         groups.setdefault(indicator.theme, []).append(indicator)
-    ordered = [key for key in THEMES if key in groups] + sorted(set(groups) - set(THEMES))
-    return [{"theme": key, "label": theme_label(key), "items": groups[key]} for key in ordered]
+    themes = catalogue(db)
+    # Only checklists of current themes: a retired theme is not offered for new reports.
+    ordered = [key for key in themes.ordered(groups) if themes.is_active(key)]
+    return [{"theme": key, "label": themes.label(key), "items": groups[key]} for key in ordered]
 
 
 def _page(
@@ -266,7 +268,7 @@ def _page(
             "max_rows": MAX_SUBJECTS,
             "errors": errors,
             "summary_errors": [(anchor(name), message) for name, message in errors.items()],
-            "themes": list(THEMES.items()),
+            "themes": catalogue(db).offered(),
             "source_types": SOURCE_TYPES,
             "subject_kinds": [(k.value, label) for k, label in SUBJECT_KINDS.items()],
             "subject_roles": [(r.value, label) for r, label in SUBJECT_ROLES.items()],
@@ -332,7 +334,11 @@ def _check(
         return {"summary": "The form contains characters that are not text; check what you pasted"}
     try:
         parsed = parse_partner_submission(
-            data, subjects=rows, indicator_ids=values["indicators"], today=service.today()
+            data,
+            subjects=rows,
+            indicator_ids=values["indicators"],
+            today=service.today(),
+            themes=catalogue(db),
         )
     except FormErrors as exc:
         found = dict(exc.errors)

@@ -17,7 +17,8 @@ from typing import Any
 
 from beacon.geography.postcodes import PostcodeError, normalise_postcode
 from beacon.intake.models import LocationMode, SubjectKind, SubjectRole
-from beacon.intake.themes import RESIDENT_HINTS, THEMES
+from beacon.intake.themes import RESIDENT_HINTS
+from beacon.triage.schemas import ThemeCatalogue
 
 MAX_NARRATIVE = 10_000
 MAX_SHORT = 300
@@ -355,7 +356,10 @@ def parse_partner_submission(
     subjects: Sequence[Mapping[str, Any]],
     indicator_ids: Sequence[Any],
     today: dt.date,
+    themes: ThemeCatalogue,
 ) -> PartnerReportIn:
+    """``themes``: the taxonomy now (``triage.service.catalogue``); only an active theme is
+    accepted."""
     errors = _Collector()
     summary = clean_text(data.get("summary"))
     if not summary:
@@ -373,8 +377,9 @@ def parse_partner_submission(
     where = parse_where(data, errors)
     when = parse_when(data, errors, today=today)
     theme = clean_text(data.get("theme")) or None
-    if theme is not None and theme not in THEMES:
-        errors.add("theme", "choose a theme from the list")
+    refusal = themes.refusal(theme) if theme is not None else None
+    if refusal:
+        errors.add("theme", refusal)
     grading = parse_grading(data, errors)
     immediate = clean_text(data.get("immediate_risk")).lower() in ("1", "true", "yes", "on")
     parsed_subjects = parse_subjects(subjects, errors)

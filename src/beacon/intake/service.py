@@ -54,6 +54,7 @@ from beacon.intake.schemas import (
 from beacon.notify.service import enqueue_email
 from beacon.retention.service import schedule_first_review, schedule_review
 from beacon.sanitise.photos import CleanPhoto, PhotoStore, StoredPhoto
+from beacon.triage.service import catalogue
 
 if TYPE_CHECKING:
     from beacon.sanitise.detect import Finding
@@ -324,6 +325,9 @@ def create_partner_report(
     partner keeps sight of what they submitted."""
     if Permission.INTEL_SUBMIT not in principal.permissions:
         raise IntakeError("this account may not submit intelligence")
+    refusal = catalogue(session).refusal(data.theme) if data.theme is not None else None
+    if refusal:
+        raise IntakeError(f"theme {data.theme!r}: {refusal}")
     owner = intake_organisation(session, settings)
     day = today()
     indicators = _active_indicators(session, data.indicator_ids)
@@ -463,10 +467,9 @@ def save_indicator(
 ) -> IntelIndicator:
     """Create or change one indicator (admins). Weights 0-10; reports keep the weight they
     were submitted with."""
-    from beacon.intake.themes import THEMES
-
     theme, code, label = theme.strip(), code.strip().lower(), " ".join(label.split())
-    if theme not in THEMES:
+    themes = catalogue(session)
+    if theme not in themes.labels:
         raise IntakeError(f"unknown theme {theme!r}")
     if not code or len(code) > 60 or not code.replace("_", "").isalnum():
         raise IntakeError("code must be 1-60 letters, digits or underscores")
@@ -479,6 +482,8 @@ def save_indicator(
     )
     before: dict[str, Any] | None = None
     if indicator is None:
+        if not themes.is_active(theme):
+            raise IntakeError(f"theme {theme!r} is retired: restore it before adding indicators")
         if position is None:
             position = (
                 session.scalar(
@@ -908,11 +913,11 @@ def grade(
     grading: Grading,
     theme: str | None,
 ) -> None:
-    from beacon.intake.themes import THEMES
-
     _require(principal, report, Action.GRADE, (State.SANITISED, State.GRADED))
-    if theme is not None and theme not in THEMES:
-        raise IntakeError(f"unknown theme {theme!r}")
+    # Regrading may keep a theme retired since; any other theme must be a current one.
+    refusal = catalogue(session).refusal(theme) if theme not in (None, report.theme) else None
+    if refusal:
+        raise IntakeError(f"theme {theme!r}: {refusal}")
     before = {
         "grading": f"{report.source_evaluation or '-'}{report.intelligence_assessment or '-'}"
         f"{report.handling_code}",

@@ -1,32 +1,13 @@
-"""Threat themes known at intake, and the plain-language hints residents choose from.
+"""The plain-language hints residents choose from on the report form.
 
-Theme keys are the ones retention rules use (``cse``, ``modern_slavery``...). The full taxonomy
-with crime-category mappings and a classifier comes with triage (roadmap); at intake a theme is
-what a partner chose or what a supervisor set while grading.
+The themes themselves are data (``beacon.triage``: admins edit them); each hint points at a
+theme key, which a test checks exists. A hint is a suggestion to the intelligence team, never a
+decision: the report's theme is what a partner chose or a supervisor set while grading.
 """
 
 from __future__ import annotations
 
-THEMES: dict[str, str] = {
-    "county_lines": "County lines and child criminal exploitation",
-    "cuckooing": "Cuckooing",
-    "cse": "Child sexual exploitation",
-    "modern_slavery": "Modern slavery and human trafficking",
-    "radicalisation": "Radicalisation and extremism",
-    "organised_crime": "Serious and organised crime",
-    "cyber_crime": "Cyber crime and fraud",
-    "drugs": "Drugs",
-    "domestic_abuse": "Domestic abuse",
-    "hate_crime": "Hate crime",
-    "asb": "Anti-social behaviour",
-    "acquisitive_crime": "Burglary, theft and robbery",
-    "violence_weapons": "Violence and weapons",
-    "youth_crime": "Youth crime",
-    "community_tension": "Community tension",
-    "other": "Other",
-}
-
-# What a resident sees on the report form -> the theme it suggests (a hint, never a decision).
+# What a resident sees on the report form -> the theme it suggests.
 RESIDENT_HINTS: dict[str, tuple[str, str]] = {
     "drug_dealing": ("Drug dealing or drug use", "drugs"),
     "exploited": ("Someone may be being exploited or controlled", "county_lines"),
@@ -42,9 +23,3 @@ RESIDENT_HINTS: dict[str, tuple[str, str]] = {
     "theft": ("Burglary, theft or vehicle crime", "acquisitive_crime"),
     "tension": ("Tension between groups in the community", "community_tension"),
 }
-
-
-def theme_label(key: str | None) -> str:
-    if key is None:
-        return "Not yet themed"
-    return THEMES.get(key, key)

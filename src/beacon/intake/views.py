@@ -11,7 +11,8 @@
   what ``access.decide`` (through ``service.visible_decision``) allows, with only the field
   groups it allows. The list is audited once (with the ids it returned), each report view once.
 * ``GET /api/intel/indicators`` and ``GET /api/intel/themes`` (``intel.submit``): the checklists
-  with their current weights, and the theme keys.
+  of active themes with their current weights, and every theme (key, label, data.police.uk
+  categories, active) from ``triage_theme``.
 
 Bodies larger than ``MAX_BODY_BYTES`` are refused with 413 before they are parsed; malformed
 JSON and wrong types are 422 in the same ``{"detail": [{"field", "message"}]}`` shape.
@@ -59,9 +60,10 @@ from beacon.intake.schemas import (
     PartnerReportIn,
     parse_partner_submission,
 )
-from beacon.intake.themes import THEMES, theme_label
 from beacon.notify.models import OutboxMessage
 from beacon.notify.service import deliver_pending
+from beacon.triage import service as triage
+from beacon.triage.schemas import ThemeCatalogue
 from beacon.web.deps import get_session
 
 logger = logging.getLogger("beacon.intake")
@@ -348,7 +350,12 @@ class PartnerReportBody(BaseModel):
     )
     location: LocationIn = Field(default_factory=LocationIn)
     when: WhenIn = Field(default_factory=WhenIn)
-    theme: str | None = _enum(THEMES, "A theme key from GET /api/intel/themes.", "cuckooing")
+    # Not an enum in the schema: admins change the themes while the server runs.
+    theme: str | None = Field(
+        default=None,
+        description="The key of an active theme from GET /api/intel/themes.",
+        examples=["cuckooing"],
+    )
     grading: GradingIn = Field(default_factory=GradingIn)
     immediate_risk: bool = Field(
         default=False,
@@ -384,7 +391,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def parse_body(body: PartnerReportBody, *, today: Any) -> PartnerReportIn:
+def parse_body(body: PartnerReportBody, *, today: Any, themes: ThemeCatalogue) -> PartnerReportIn:
     """The body as ``parse_partner_submission`` inputs (FormErrors uses the API's names)."""
     location, when, grading = body.location, body.when, body.grading
     data = {
@@ -415,6 +422,7 @@ def parse_body(body: PartnerReportBody, *, today: Any) -> PartnerReportIn:
             subjects=[subject.model_dump() for subject in body.subjects],
             indicator_ids=body.indicator_ids,
             today=today,
+            themes=themes,
         )
     except FormErrors as exc:
         raise FormErrors({_API_FIELDS.get(k, k): v for k, v in exc.errors.items()}) from None
@@ -548,6 +556,14 @@ class IndicatorsOut(BaseModel):
 class ThemeOut(BaseModel):
     key: str
     label: str
+    police_categories: list[str] = Field(
+        description="data.police.uk crime categories (API slugs, e.g. anti-social-behaviour) "
+        "whose counts are the nearest published measure of the theme; may be empty."
+    )
+    active: bool = Field(
+        description="Offered for new reports. A retired theme (false) is kept so that older "
+        "reports that have it are still labelled."
+    )
 
 
 class ThemesOut(BaseModel):
@@ -719,7 +735,7 @@ def submit_report(
     if bad:
         return errors_response((field, "contains characters that are not text") for field in bad)
     try:
-        data = parse_body(body, today=service.today())
+        data = parse_body(body, today=service.today(), themes=triage.catalogue(session))
     except FormErrors as exc:
         return errors_response(exc.errors.items())
     try:
@@ -839,11 +855,12 @@ def list_indicators(
                 id=indicator.id, code=indicator.code, label=indicator.label, weight=indicator.weight
             )
         )
-    ordered = [key for key in THEMES if key in by_theme] + sorted(set(by_theme) - set(THEMES))
+    themes = triage.catalogue(session)
     return IndicatorsOut(
         themes=[
-            ThemeIndicatorsOut(theme=key, label=theme_label(key), indicators=by_theme[key])
-            for key in ordered
+            ThemeIndicatorsOut(theme=key, label=themes.label(key), indicators=by_theme[key])
+            for key in themes.ordered(by_theme)
+            if themes.is_active(key)
         ]
     )
 
@@ -851,9 +868,22 @@ def list_indicators(
 @router.get(
     "/intel/themes",
     response_model=ThemesOut,
-    summary="Theme keys",
+    summary="Themes",
     responses=_AUTH_RESPONSES,
 )
-def list_themes(principal: Principal = SUBMIT) -> ThemesOut:
-    """The themes a report may have (the ``theme`` of a submission)."""
-    return ThemesOut(themes=[ThemeOut(key=key, label=label) for key, label in THEMES.items()])
+def list_themes(
+    principal: Principal = SUBMIT, session: Session = Depends(get_session)
+) -> ThemesOut:
+    """Every theme in display order, retired ones included (``active`` false): a submission's
+    ``theme`` must be an active one; older reports may carry a retired one."""
+    return ThemesOut(
+        themes=[
+            ThemeOut(
+                key=theme.key,
+                label=theme.label,
+                police_categories=list(theme.police_categories),
+                active=theme.active,
+            )
+            for theme in triage.list_themes(session, include_retired=True)
+        ]
+    )

@@ -69,9 +69,11 @@ from beacon.intake.models import (
 )
 from beacon.intake.schemas import FormErrors, Grading, _Collector, clean_text, parse_grading
 from beacon.intake.service import IntakeError, NotFound
-from beacon.intake.themes import RESIDENT_HINTS, THEMES, theme_label
+from beacon.intake.themes import RESIDENT_HINTS
 from beacon.notify.models import OutboxMessage
 from beacon.sanitise.photos import PhotoStore
+from beacon.triage.schemas import ThemeCatalogue
+from beacon.triage.service import catalogue
 from beacon.web.deps import get_session
 from beacon.web.templating import render
 
@@ -383,6 +385,7 @@ def intake_queue(
         channel=Channel(chosen_channel) if chosen_channel else None,
         limit=PAGE_SIZE,
     )
+    themes = catalogue(db)
     context: dict[str, Any] = {
         "nav": "intake",
         "tabs": [
@@ -395,7 +398,7 @@ def intake_queue(
         "reports": [
             {
                 "report": report,
-                "theme": theme_label(report.theme),
+                "theme": themes.label(report.theme),
                 "grading": _grading_text(report),
                 "area": report.lsoa_code or report.ward_code or report.district_code,
             }
@@ -464,8 +467,9 @@ def _ticked_indicators(db: Session, report_id: str) -> list[dict[str, Any]]:
         .where(IntelReportIndicator.report_id == report_id)
         .order_by(IntelIndicator.theme, IntelIndicator.position, IntelIndicator.id)
     ).all()
+    themes = catalogue(db)
     return [
-        {"theme": theme_label(indicator.theme), "label": indicator.label, "weight": weight}
+        {"theme": themes.label(indicator.theme), "label": indicator.label, "weight": weight}
         for indicator, weight in rows
     ]
 
@@ -552,6 +556,11 @@ def _report_page(
     if "source_details" in shown and report.source_organisation_id is not None:
         organisation = db.get(Organisation, report.source_organisation_id)
         source_organisation = organisation.name if organisation else None
+    themes = catalogue(db)
+    theme_options = themes.offered()
+    if report.theme and not themes.is_active(report.theme):
+        # Retired (or unknown) since it was set: still selectable, so regrading can keep it.
+        theme_options.append((report.theme, f"{themes.label(report.theme)} (no longer used)"))
     grading_values = {
         "source_evaluation": report.source_evaluation or "",
         "intelligence_assessment": report.intelligence_assessment or "",
@@ -572,7 +581,7 @@ def _report_page(
             report.intelligence_assessment or ""
         ),
         "handling_label": dict(HANDLING_CODES).get(report.handling_code),
-        "theme": theme_label(report.theme),
+        "theme": themes.label(report.theme),
         "hints": [RESIDENT_HINTS[h][0] for h in report.theme_hints.split() if h in RESIDENT_HINTS],
         "location_mode": LOCATION_MODES.get(report.location_mode, report.location_mode),
         "subject_groups": _subject_groups(service.subjects_for(db, report.id))
@@ -580,7 +589,7 @@ def _report_page(
         else [],
         "indicators": _ticked_indicators(db, report.id) if "summary" in shown else [],
         "scores": [
-            (theme_label(theme), score)
+            (themes.label(theme), score)
             for theme, score in sorted(service.indicator_scores(db, report.id).items())
         ]
         if "summary" in shown
@@ -602,7 +611,7 @@ def _report_page(
         "source_evaluations": SOURCE_EVALUATIONS,
         "intelligence_assessments": INTELLIGENCE_ASSESSMENTS,
         "handling_codes": HANDLING_CODES,
-        "themes": list(THEMES.items()),
+        "themes": theme_options,
         "errors": errors or {},
         "values": {**grading_values, **(values or {})},
         "notice": notice,
@@ -691,12 +700,16 @@ def _done(report: IntelReport, done: str, anchor: str = "") -> RedirectResponse:
     )
 
 
-def _parse_grade_form(form: Mapping[str, Any]) -> tuple[Grading, str | None]:
+def _parse_grade_form(
+    form: Mapping[str, Any], themes: ThemeCatalogue, current: str | None
+) -> tuple[Grading, str | None]:
     errors = _Collector()
     grading = parse_grading(form, errors)
     theme = clean_text(form.get("theme")) or None
-    if theme is not None and theme not in THEMES:
-        errors.add("theme", "choose a theme from the list")
+    # A current theme, or the one the report already has (even if retired since).
+    refusal = themes.refusal(theme) if theme not in (None, current) else None
+    if refusal:
+        errors.add("theme", refusal)
     errors.raise_if_any()
     return grading, theme
 
@@ -727,7 +740,7 @@ def intake_grade(
     }
     report, decision = _load(db, principal, report_id, Action.GRADE)
     try:
-        grading, chosen_theme = _parse_grade_form(values)
+        grading, chosen_theme = _parse_grade_form(values, catalogue(db), report.theme)
         service.grade(
             db,
             report=report,

@@ -1,0 +1,1 @@
+"""Triage: themes (editable data), the theme classifier, entities."""
