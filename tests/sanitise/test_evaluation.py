@@ -13,6 +13,7 @@ from beacon.sanitise.detect import FINDING_TYPES, Finding
 from beacon.sanitise.evaluate import (
     RECALL_GOALS,
     EvalItem,
+    EvaluationReport,
     GoldSpan,
     Miss,
     TypeScore,
@@ -75,6 +76,21 @@ def test_shipped_sets_are_what_the_generator_writes() -> None:
     assert generator.build_holdout() == rows(HOLDOUT)
 
 
+def _identifiers(report: EvaluationReport) -> TypeScore:
+    """Every type but SELF_REFERENCE, pooled (see RECALL_GOALS on why self-references are
+    measured apart)."""
+    total = TypeScore("IDENTIFIERS")
+    for kind, score in report.per_type.items():
+        if kind == "SELF_REFERENCE":
+            continue
+        total.support += score.support
+        total.predicted += score.predicted
+        total.true_positives += score.true_positives
+        total.matched_gold += score.matched_gold
+        total.action_agreed += score.action_agreed
+    return total
+
+
 def test_recall_goals_and_precision_floor_on_the_main_set() -> None:
     report = evaluate(MAIN)
     for kind, goal in RECALL_GOALS.items():
@@ -82,9 +98,18 @@ def test_recall_goals_and_precision_floor_on_the_main_set() -> None:
         assert score.recall >= goal, (kind, score.to_dict())
         # Measured 1.000 for every goal type; the floor leaves room, not slack for regressions.
         assert score.precision >= 0.95, (kind, score.to_dict())
+    identifiers = _identifiers(report)
+    assert identifiers.precision >= 0.95 and identifiers.recall >= 0.97
     overall = report.overall
-    assert overall.precision >= 0.95 and overall.recall >= 0.97
+    assert overall.precision >= 0.95
     assert overall.action_accuracy >= 0.95
+    # Issue 11: ordinary first-person mentions ("my son told me", "our street") are no longer
+    # self-references, and this set labels 129 of them and the identifying kind alike.
+    # Measured after issue 11: precision 1.000, recall 0.512; floors, not goals (the goal is in
+    # test_selfid.py, on text the team did not write).
+    self_refs = report.per_type["SELF_REFERENCE"]
+    assert self_refs.precision >= 0.95, self_refs.to_dict()
+    assert self_refs.recall >= 0.48, self_refs.to_dict()
     table = report.table()
     assert "precision" in table and "support" in table
 
@@ -92,10 +117,15 @@ def test_recall_goals_and_precision_floor_on_the_main_set() -> None:
 def test_held_out_texts_floor() -> None:
     """The held-out texts were not written against the engine. First run, before the fixes
     they prompted: precision 0.963, recall 0.776 (self-references 0.50). These floors guard
-    against regressions; they are not a fresh estimate any more."""
-    overall = evaluate(HOLDOUT).overall
-    assert overall.recall >= 0.90
-    assert overall.precision >= 0.90
+    against regressions; they are not a fresh estimate any more. Since issue 11 most of its
+    26 self-references ("my missus", "our street", "I'm a driver for Arriva") are ordinary
+    mentions that are no longer found (recall 0.308 measured), so identifiers and
+    self-references have separate floors."""
+    report = evaluate(HOLDOUT)
+    identifiers = _identifiers(report)
+    assert identifiers.recall >= 0.95
+    assert report.overall.precision >= 0.90
+    assert report.per_type["SELF_REFERENCE"].recall >= 0.28
 
 
 def test_scoring_matches_each_gold_span_once() -> None:

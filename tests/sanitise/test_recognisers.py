@@ -305,9 +305,7 @@ def test_social_handles_urls_and_dates_of_birth() -> None:
         ("From my kitchen window I can see them", "From my kitchen window"),
         ("the house next door to me has visitors", "the house next door to me"),
         ("the flat above mine is noisy", "the flat above mine"),
-        ("My son told me they were selling", "My son told me"),
         ("my neighbour at number 12 is scared", "my neighbour at number 12"),
-        ("I work at the Co-op on Chapel Street.", "I work at the Co-op on Chapel Street"),
         (
             "I'm the caretaker at Park View Primary and we find needles",
             "I'm the caretaker at Park View Primary",
@@ -316,9 +314,6 @@ def test_social_handles_urls_and_dates_of_birth() -> None:
             "im the landlady of the Fox and Hounds, men deal",
             "im the landlady of the Fox and Hounds",
         ),
-        ("our Kelly says there's a man at the gates", "our Kelly says"),
-        ("round the back of mine there's an alley", "round the back of mine"),
-        ("the estate where I live is bad", "the estate where I live"),
         ("I live at No. 12 Grange Close.", "I live at No. 12 Grange Close"),
     ],
 )
@@ -335,6 +330,13 @@ def test_self_references(text: str, expected: str) -> None:
         "He lives at 12 Acacia Avenue with his brother.",
         "I reported it 4 times since January.",
         "Our Lady of Lourdes church car park is used for deals.",
+        # Issue 11: ordinary first-person mentions do not identify the reporter (labelled so
+        # in reports the team did not write), so they are no longer flagged.
+        "My son told me they were selling",
+        "I work at the Co-op on Chapel Street.",
+        "our Kelly says there's a man at the gates",
+        "round the back of mine there's an alley",
+        "the estate where I live is bad",
     ],
 )
 def test_not_self_references(text: str) -> None:

@@ -1,4 +1,4 @@
-"""``beacon sanitise FILE`` and ``beacon sanitise-eval``.
+"""``beacon sanitise FILE`` and ``beacon sanitise-eval [--selfid FILE]``.
 
 ``beacon sanitise FILE`` reads one text per line, or JSON Lines with a ``text`` field (and
 optionally ``id`` and ``reporter``), and prints one JSON object per input line: the redactions,
@@ -238,8 +238,24 @@ def sanitise_eval(
     check: Annotated[
         bool, typer.Option("--check", help="Exit with 1 when a recall goal is not met.")
     ] = False,
+    selfid: Annotated[
+        Path | None,
+        typer.Option(
+            "--selfid",
+            help="A self-identification file (identifying / not_identifying spans): report "
+            "recall per kind, the share of findings about the reporter that point at nothing "
+            "identifying, and subject details redacted.",
+        ),
+    ] = None,
 ) -> None:
-    """Precision, recall and F1 of the sanitiser per identifier type on its evaluation set."""
+    """Precision, recall and F1 of the sanitiser per identifier type on its evaluation set.
+
+    With --selfid FILE: how well it finds where reporters identify themselves (recall per
+    kind, findings about the reporter that point at nothing identifying, subject details
+    redacted)."""
+    if selfid is not None:
+        _selfid_eval(selfid, as_json=as_json, misses=misses, check=check)
+        return
     from beacon.sanitise.evaluate import RECALL_GOALS, EvalSetError, default_path, evaluate
 
     if file is not None:
@@ -277,3 +293,27 @@ def sanitise_eval(
         if below:
             typer.echo(f"error: recall below goal for {', '.join(below)}", err=True)
             raise typer.Exit(1)
+
+
+def _selfid_eval(path: Path, *, as_json: bool, misses: bool, check: bool) -> None:
+    from beacon.sanitise.evaluate_selfid import SelfIdSetError, evaluate_selfid
+
+    if not path.is_file():
+        typer.echo(f"error: {path}: no such file", err=True)
+        raise typer.Exit(1)
+    try:
+        report = evaluate_selfid(path)
+    except SelfIdSetError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(with_misses=misses), indent=2) + "\n")
+    else:
+        typer.echo(report.table())
+        if misses:
+            for miss in report.misses:
+                detail = f" {miss.detail}" if miss.detail else ""
+                typer.echo(f"{miss.kind:16} {miss.type:16} {miss.id:12} {miss.text!r}{detail}")
+    if check and not report.meets_goals():
+        typer.echo("error: self-identification goals not met", err=True)
+        raise typer.Exit(1)

@@ -1,19 +1,22 @@
 """Automatic pre-sanitisation of resident intelligence reports.
 
-Before a report is shown to staff, Beacon finds what could identify the REPORTER (their name
-and contact details, identity numbers, where they live, who they are related to) and redacts
-it, and flags the details about other people (a suspect's phone, car, postcode), which are the
-intelligence itself and stay in place.
+Before a report is shown to staff, Beacon finds what could identify the REPORTER (their name,
+signature, staff number and contact details, identity numbers, where they live relative to
+the subject, a trait or role nobody else round there has) and redacts it, and flags the
+details about other people (a suspect's phone, car, postcode), which are the intelligence
+itself and stay in place. Ordinary first-person mentions ("my son", "our street", "outside
+my house") do not identify anyone and are not reported (issue 11).
 
 Detection is Microsoft Presidio's ``AnalyzerEngine`` with its no-op NLP engine (no spaCy model
 is loaded or downloaded) and an explicit registry: Presidio's UK recognisers (postcode, NINO,
 NHS number, vehicle registration, driving licence, passport; all off by default), its e-mail
 recogniser (validated against tldextract's bundled suffix list, never the network), its
 ``phonenumbers`` recogniser (for numbers from abroad) and its card-number recogniser, plus
-Beacon's own in ``recognisers.py`` (UK phone numbers including Ofcom's drama ranges, stricter
-postcodes, NINO, NHS with checksum, registrations, e-mail, handles, URLs, dates of birth,
-self-references, the reporter's details). Presidio's context enhancers need tokens the no-op
-engine does not make, so they are replaced by no-ops and Beacon applies the rules below.
+Beacon's own in the ``recognisers`` package (UK phone numbers including Ofcom's drama ranges,
+stricter postcodes, NINO, NHS with checksum, registrations, e-mail, handles, URLs, dates of
+birth, self-references, names, signatures and staff numbers, the reporter's details).
+Presidio's context enhancers need tokens the no-op engine does not make, so they are replaced
+by no-ops and Beacon applies the rules below.
 
 Rules, in order:
 
@@ -22,12 +25,17 @@ Rules, in order:
    name, and each name word when capitalised or when the whole text is lower case) and are
    always redacted.
 2. ``NINO``, ``NHS_NUMBER``, ``CARD_NUMBER``, ``DRIVING_LICENCE``, ``PASSPORT``,
-   ``REPORTER_NAME``, ``REPORTER_ADDRESS`` and ``SELF_REFERENCE`` are always redacted.
+   ``REPORTER_NAME``, ``REPORTER_ADDRESS``, ``SELF_REFERENCE``, ``SIGNATURE`` and
+   ``STAFF_ID`` are redacted, except that a recogniser unsure whose a detail is marks it to be
+   flagged for the human sanitiser instead (a cue that also says where the subject lives, "the
+   flat above mine"; a span that may name someone else; a name alone on the last line; a bare
+   "Name:" field in a form that does not say whose).
 3. Contact details (``PHONE``, ``EMAIL``, ``SOCIAL_HANDLE``, ``URL``): the cue word nearest the
    detail in the same sentence decides, looking first before it (up to 80 characters), then
    after it (up to 60). First-person cues ("my number", "call me on", "I'm on", "contact me",
    "(mine)") mean redact; third-party cues ("his number", "the dealer's phone", "they use",
-   "gives out", "text this number to buy", "got a text from", "scam") mean flag. No cue: redact
+   "gives out", "text this number to buy", "got a text from", "scam", "I rang the council
+   on") mean flag. No cue: redact
    (a number nobody claims may be the reporter's), except that a detail continuing a flagged one
    just before it ("... also a second phone X") is flagged too.
 4. ``VEHICLE_REGISTRATION``: redact after a first-person vehicle cue ("my car", "our van",
@@ -35,7 +43,8 @@ Rules, in order:
 5. ``POSTCODE``: redact when a self-reference is within 100 characters either side, or a
    first-person cue ("my postcode", "our address", "I live") comes before it in the sentence;
    otherwise flag.
-6. ``DATE_OF_BIRTH``: flag after a third-party cue ("his DOB"), otherwise redact.
+6. ``DATE_OF_BIRTH``: flag after a third-party cue ("his DOB") or a person's name ("Mr Stephen
+   Crabtree (DOB ..."), otherwise redact.
 7. Overlaps. Findings other than self-references are chosen greedily: longest first, then one
    that matches the reporter's details, then redact before flag, then higher score; one that
    overlaps a chosen finding is dropped. Overlapping self-references are merged, then cut short
@@ -63,6 +72,7 @@ from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
 
 from beacon.sanitise.recognisers import (
+    ACTION_KEY,
     REASON_KEY,
     REPORTER_KEY,
     BeaconEmailRecognizer,
@@ -79,6 +89,7 @@ from beacon.sanitise.recognisers import (
     PresidioUkVehicleRegistration,
     ReporterRecognizer,
     SelfReferenceRecognizer,
+    SignOffRecognizer,
     SocialHandleRecognizer,
     UkNinoStrongRecognizer,
     UkPhoneRecognizer,
@@ -88,6 +99,7 @@ from beacon.sanitise.recognisers import (
     normalise_postcode,
     plausible_vrm,
     reporter_patterns,
+    section_owner,
 )
 
 FINDING_TYPES = (
@@ -106,6 +118,8 @@ FINDING_TYPES = (
     "CARD_NUMBER",
     "DRIVING_LICENCE",
     "PASSPORT",
+    "SIGNATURE",
+    "STAFF_ID",
 )
 
 
@@ -137,9 +151,17 @@ ALWAYS_REDACT = frozenset(
         "REPORTER_NAME",
         "REPORTER_ADDRESS",
         "SELF_REFERENCE",
+        "SIGNATURE",
+        "STAFF_ID",
     }
 )
 CONTACT_TYPES = frozenset({"PHONE", "EMAIL", "SOCIAL_HANDLE", "URL"})
+# Findings about the reporter whatever their action, and the types whose redaction means the
+# sanitiser judged the detail to be the reporter's own (a flag means someone else's).
+SELF_TYPES = frozenset(
+    {"SELF_REFERENCE", "REPORTER_NAME", "REPORTER_ADDRESS", "SIGNATURE", "STAFF_ID"}
+)
+OWNED_TYPES = CONTACT_TYPES | {"POSTCODE", "VEHICLE_REGISTRATION", "DATE_OF_BIRTH"}
 
 Action = Literal["redact", "flag"]
 
@@ -153,6 +175,16 @@ class Finding:
     score: float
     action: Action
     reason: str  # short human explanation, e.g. "first-person context: 'call me on'"
+
+
+def about_reporter(finding: Finding) -> bool:
+    """Whether the finding says something about the reporter (rather than about others):
+    its type is about the reporter, or the sanitiser redacted a contact detail, postcode,
+    registration or date of birth as the reporter's own. Used by the self-identification
+    evaluation (``evaluate_selfid.py``)."""
+    return finding.type in SELF_TYPES or (
+        finding.type in OWNED_TYPES and finding.action == "redact"
+    )
 
 
 @dataclass(frozen=True)
@@ -224,6 +256,12 @@ THIRD_PARTY_CONTACT_RE = re.compile(
     r"|\b(?:messages?|texts?|calls?|e-?mails?)\s+(?:all\s+)?(?:come\s+|came\s+)?from\b"
     r"|\bfrom\s+the\s+number\b|\bnumber\s+(?:he|she|they|his|her|their)\b"
     r"|\b(?:county\s+line|deal\s+line|burner|line\s+(?:number|is|called))\b"
+    # An organisation's number: "I rang the council on ...", "the helpline number is ..."
+    r"|\b(?:rang|called|phoned|contacted|ring|call|phone|contact)\s+(?:the\s+)?(?:council|"
+    r"helpline|crimestoppers|police|housing(?:\s+office)?|office|surgery|school|nhs|samaritans|"
+    r"asb\s+team|switchboard|reception|letting\s+agents?|agency)\b"
+    r"|\b(?:council|helpline|crimestoppers|housing|switchboard|reception|office|nhs|samaritans|"
+    r"non-emergency)(?:['’]s)?\s+(?:number|line|phone|hotline|no)\b"
     r"|\b(?:cards?|flyers?|leaflets?|sprayed|graffiti|written\s+on|adverts?|ads?|scam|scams|"
     r"scammers?|dealers?|dealer's|plug|account|fake|pretend\w*|impersonat\w*|phishing|bogus|"
     r"dodgy|suspicious)\b",
@@ -245,6 +283,11 @@ FIRST_PERSON_POSTCODE_RE = re.compile(
     re.IGNORECASE,
 )
 THIRD_PARTY_DOB_RE = re.compile(r"\b(?:his|her|their|he|she|they)\b[^.!?\n]{0,25}$", re.I)
+# "Mr Stephen Crabtree (DOB 04/02/1961)", "Jason Reeve, DOB ...": someone named in the report.
+NAMED_DOB_RE = re.compile(
+    r"(?-i:[A-Z][a-z'’\-]+)\s*[(,\-–]\s*(?:d\.?o\.?b\.?|date\s+of\s+birth|born)\s*[:\-]?\s*$",
+    re.IGNORECASE,
+)
 SENTENCE_BREAK_RE = re.compile(r"[.!?]+\s+(?=[A-Za-z])|\n")
 PASSPORT_CONTEXT_RE = re.compile(r"passport", re.IGNORECASE)
 
@@ -277,6 +320,26 @@ def _nearest_cue(window: str, *, from_right: bool) -> tuple[str, str] | None:
     return best[2], best[3].strip()
 
 
+# A form field about someone else: "Subject of concern: ...", "Suspect's phone: ...".
+OTHER_FIELD_RE = re.compile(
+    r"^[ \t]*[^:\n]{0,40}\b(?:concern|subject|suspect|perpetrator|offender|alleged|nominal|"
+    r"child|young\s+person|victim|client|patient|pupil|service\s+user|person\s+of)\b[^:\n]{0,30}:"
+    r"[^\n]*$",
+    re.IGNORECASE,
+)
+
+
+def _field_owner(text: str, start: int) -> str | None:
+    """Why a contact detail with no cue is someone else's: it is in a form field, or a form
+    section, about another person ("Section B - Child/young person")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if OTHER_FIELD_RE.match(text[line_start:start]):
+        return "in a form field about someone else"
+    if ":" in text[line_start:start] and section_owner(text, line_start) == "other":
+        return "in a form section about someone else"
+    return None
+
+
 def contact_action(
     text: str, start: int, end: int, previous: tuple[int, Action] | None = None
 ) -> tuple[Action, str]:
@@ -296,6 +359,9 @@ def contact_action(
             and CONTINUATION_RE.search(text[max(previous[0], start - 40) : start])
         ):
             return "flag", "continues a third-party detail before it"
+        owner = _field_owner(text, start)
+        if owner is not None:
+            return "flag", owner
         return "redact", "no third-party cue nearby"
     kind, words = cue
     if kind == "first":
@@ -384,6 +450,7 @@ def build_recognizers() -> list[EntityRecognizer]:
         UrlRecognizer(),
         DateOfBirthRecognizer(),
         SelfReferenceRecognizer(),
+        SignOffRecognizer(),
     ]
 
 
@@ -396,6 +463,7 @@ class _Candidate:
     reason: str
     reporter: bool
     action: Action = "redact"
+    forced: Action | None = None  # a recogniser unsure whose the detail is asks for a flag
 
 
 @lru_cache(maxsize=32)  # small: it holds reporters' contact details in memory
@@ -467,6 +535,7 @@ class Sanitiser:
                 ):
                     continue
                 reason = f"{kind.replace('_', ' ').lower()} ({metadata.get('recognizer_name')})"
+            forced = metadata.get(ACTION_KEY)
             out.append(
                 _Candidate(
                     start=start,
@@ -475,6 +544,8 @@ class Sanitiser:
                     score=float(result.score),
                     reason=str(reason),
                     reporter=bool(metadata.get(REPORTER_KEY)),
+                    action="flag" if forced == "flag" else "redact",
+                    forced="flag" if forced == "flag" else None,
                 )
             )
         return out
@@ -490,6 +561,10 @@ class Sanitiser:
         kind, start, end = candidate.type, candidate.start, candidate.end
         if candidate.reporter:
             candidate.action = "redact"
+            return
+        if candidate.forced is not None:
+            candidate.action = candidate.forced
+            candidate.reason = f"{candidate.reason}: for the human sanitiser to decide"
             return
         if kind in ALWAYS_REDACT:
             candidate.action = "redact"
@@ -508,7 +583,11 @@ class Sanitiser:
                 candidate.reason = "vehicle with no first-person cue"
             return
         if kind == "POSTCODE":
-            near = any(s.start - 100 <= end and start <= s.end + 100 for s in selves)
+            near = any(
+                s.start - 100 <= end and start <= s.end + 100
+                for s in selves
+                if s.action == "redact"
+            )
             cue = FIRST_PERSON_POSTCODE_RE.search(_sentence_left(text, start, 60))
             if near or cue is not None:
                 candidate.action = "redact"
@@ -522,7 +601,8 @@ class Sanitiser:
                 candidate.reason = "postcode with no self-reference nearby"
             return
         if kind == "DATE_OF_BIRTH":
-            third = THIRD_PARTY_DOB_RE.search(text[max(0, start - 40) : start])
+            left = text[max(0, start - 40) : start]
+            third = THIRD_PARTY_DOB_RE.search(left) or NAMED_DOB_RE.search(left)
             candidate.action = "flag" if third else "redact"
             candidate.reason = (
                 f"third-party date of birth: '{third.group(0).strip()}'"
@@ -582,6 +662,9 @@ def _merge(selves: list[_Candidate]) -> list[_Candidate]:
             last = merged[-1]
             last.end = max(last.end, candidate.end)
             last.score = max(last.score, candidate.score)
+            if candidate.action == "redact" and last.action != "redact":
+                # Part of it certainly identifies the reporter: the whole is redacted.
+                last.action, last.reason = "redact", candidate.reason
             continue
         merged.append(
             _Candidate(
@@ -591,6 +674,8 @@ def _merge(selves: list[_Candidate]) -> list[_Candidate]:
                 candidate.score,
                 candidate.reason,
                 candidate.reporter,
+                candidate.action,
+                candidate.forced,
             )
         )
     return merged
@@ -639,7 +724,15 @@ def _cut_self_references(
         start, end = _strip(text, start, end)
         if end - start >= 2 and _meaningful(text[start:end]):
             out.append(
-                _Candidate(start, end, "SELF_REFERENCE", self_ref.score, self_ref.reason, False)
+                _Candidate(
+                    start,
+                    end,
+                    "SELF_REFERENCE",
+                    self_ref.score,
+                    self_ref.reason,
+                    False,
+                    self_ref.action,
+                )
             )
     return out
 

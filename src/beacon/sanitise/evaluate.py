@@ -19,7 +19,12 @@ from typing import Any
 
 from beacon.sanitise.detect import Finding, ReporterDetails, Sanitiser, get_sanitiser
 
-# Recall goals asserted by the tests (see docs/PERFORMANCE.md).
+# Recall goals asserted by the tests (see docs/PERFORMANCE.md). Self-references are not among
+# them any more: this set labels every first-person mention ("my son", "our street", "I work
+# at the Co-op") a self-reference, and issue 11 decided, on reports the team did not write,
+# that such ordinary mentions do not identify the reporter. Their goal (recall >= 0.90 with at
+# most 1 finding in 20 pointing at nothing identifying) is measured by evaluate_selfid.py;
+# this set's SELF_REFERENCE row is still reported.
 RECALL_GOALS = {
     "PHONE": 0.97,
     "EMAIL": 0.97,
@@ -27,7 +32,6 @@ RECALL_GOALS = {
     "NINO": 0.97,
     "NHS_NUMBER": 0.97,
     "VEHICLE_REGISTRATION": 0.97,
-    "SELF_REFERENCE": 0.90,
 }
 
 
