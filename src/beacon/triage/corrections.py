@@ -72,20 +72,6 @@ def correct_themes(
     return correction
 
 
-def latest_corrections(session: Session, report_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """Each report's newest corrected themes (reports never corrected are absent)."""
-    found: dict[str, tuple[str, ...]] = {}
-    for start in range(0, len(report_ids), 900):  # under SQLite's bound-parameter limit
-        rows = session.scalars(
-            select(ThemeCorrection)
-            .where(ThemeCorrection.report_id.in_(report_ids[start : start + 900]))
-            .order_by(ThemeCorrection.report_id, ThemeCorrection.id)
-        )
-        for row in rows:
-            found[row.report_id] = row.themes
-    return found
-
-
 def correction_examples(session: Session) -> list[Example]:
     """Training examples from corrections: each corrected, not erased report's sanitised
     narrative with its newest themes (themes retired since are dropped; a report left with
