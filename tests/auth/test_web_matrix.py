@@ -112,6 +112,7 @@ EXPECTED: dict[tuple[str, str], str | Permission] = {
     ("GET", "/intake/new"): Permission.INTEL_SUBMIT,
     ("POST", "/intake/new"): Permission.INTEL_SUBMIT,
     ("GET", "/intake/new/done"): Permission.INTEL_SUBMIT,
+    ("POST", "/intake/new/place"): Permission.INTEL_SUBMIT,
     ("POST", "/api/intel/reports"): Permission.INTEL_SUBMIT,
     ("GET", "/api/intel/reports"): Permission.INTEL_READ_OWN,
     ("GET", "/api/intel/reports/{report_id}"): Permission.INTEL_READ_OWN,
@@ -327,6 +328,9 @@ def _denied(rule: str | Permission, response: Any) -> bool:
     if rule == PUBLIC:
         return False  # public pages may still send someone on (e.g. /login/totp to /login)
     location = response.headers.get("location", "")
+    if response.status_code == 303 and response.request.url.path == "/" and location != "/":
+        # "/" (the workspace) sends those who may not read it to their own start page.
+        return True
     return response.status_code == 303 and (
         location == "/login" or location.startswith(("/login?", "/login/"))
     )

@@ -439,7 +439,6 @@ INVALID: list[tuple[dict[str, Any], str, str, str]] = [
     ),
     ({"handling_code": "X"}, "handling_code", "handling_code", "P (may be shared)"),
     ({"handling_conditions": ""}, "handling_conditions", "handling_conditions", "conditions"),
-    ({"handling_code": "P"}, "handling_conditions", "handling_conditions", "only with"),
     ({"subjects-0-kind": "alien"}, "subjects[0].kind", "subjects-0-kind", "must be one of"),
     ({"subjects-1-role": "boss"}, "subjects[1].role", "subjects-1-role", "suspect, victim"),
     (

@@ -330,7 +330,32 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
             "occurred_from_month": "2",
             "occurred_from_year": "2025",
         },
-        {"occurred_from_day": "The date must be a date like"},
+        {"occurred_from_day": "The date must be a real date, for example 27 3 2026"},
+    ),
+    "date with letters": (
+        {
+            "when_mode": "date",
+            "occurred_from_day": "1st",
+            "occurred_from_month": "March",
+            "occurred_from_year": "2025",
+        },
+        {"occurred_from_day": "The date must be a real date, for example 27 3 2026"},
+    ),
+    "date without a month": (
+        {"when_mode": "date", "occurred_from_day": "4", "occurred_from_year": "2025"},
+        {"occurred_from_day": "The date must include a month"},
+    ),
+    "last date not real": (
+        {
+            "when_mode": "range",
+            "occurred_from_day": "1",
+            "occurred_from_month": "1",
+            "occurred_from_year": "2025",
+            "occurred_to_day": "40",
+            "occurred_to_month": "1",
+            "occurred_to_year": "2025",
+        },
+        {"occurred_to_day": "The last date must be a real date, for example 30 3 2026"},
     ),
     "future date": (
         {
@@ -400,6 +425,108 @@ def test_each_error_names_its_field_and_is_linked(
     narrative = changes.get("narrative", FORM["narrative"])
     assert f">{html.escape(narrative)}</textarea>" in page
     assert_nothing_stored(runtime)
+
+
+def test_date_hints_and_errors_give_the_same_example(client: TestClient) -> None:
+    form = client.get("/report").text
+    assert 'id="occurred_from-hint" class="govuk-hint">For example, 27 3 2026<' in form
+    assert 'id="occurred_to-hint" class="govuk-hint">For example, 30 3 2026<' in form
+    assert "2026-03-31" not in form
+    refused = post_report(
+        client,
+        when_mode="range",
+        occurred_from_day="31",
+        occurred_from_month="2",
+        occurred_from_year="2025",
+        occurred_to_day="x",
+        occurred_to_month="3",
+        occurred_to_year="2025",
+    )
+    assert refused.status_code == 422
+    messages = dict(SUMMARY_LINK.findall(refused.text))
+    assert messages == {
+        "occurred_from_day": "The date must be a real date, for example 27 3 2026",
+        "occurred_to_day": "The last date must be a real date, for example 30 3 2026",
+    }
+    assert "2026-03-31" not in refused.text and "like 20" not in refused.text
+
+
+@pytest.mark.parametrize("when", ["ongoing", "unknown"])
+def test_date_boxes_are_ignored_when_still_happening_or_not_known(
+    client: TestClient, runtime: Runtime, when: str
+) -> None:
+    """Without JavaScript the date boxes stay visible; for these answers what they hold is
+    ignored (even if it is not a date), as the page says."""
+    page = client.get("/report").text
+    assert 'data-portal-show="when_mode:date,range"' in page
+    assert "Give dates only if you chose" in page
+    response = post_report(
+        client,
+        when_mode=when,
+        occurred_from_day="31",
+        occurred_from_month="2",
+        occurred_from_year="2025",
+        occurred_to_day="1",
+        occurred_to_month="1",
+        occurred_to_year="1900",
+    )
+    assert response.status_code == 200, response.text[:800]
+    with runtime.sessions() as session:
+        report, _ = only_report(session)
+        assert (report.occurred_from, report.occurred_to) == (None, None)
+        assert report.occurred_ongoing is (when == "ongoing")
+
+
+def test_the_description_shows_and_enforces_its_limit(client: TestClient, runtime: Runtime) -> None:
+    page = client.get("/report").text
+    assert 'data-module="govuk-character-count" data-maxlength="10000"' in page
+    assert 'id="narrative-info" class="govuk-hint govuk-character-count__message">' in page
+    assert "You can enter up to 10,000 characters" in page
+    assert 'aria-describedby="narrative-info narrative-hint"' in page
+    over = post_report(client, narrative="y" * 10_001)
+    assert over.status_code == 422
+    assert "Your description must be at most 10,000 characters (it has 10,001)" in over.text
+    assert_nothing_stored(runtime)
+    # Line breaks count once, as the browser's counter counts them (it sees "\n", the
+    # form sends "\r\n").
+    exactly = post_report(client, narrative=("z" * 99 + "\r\n") * 100)
+    assert exactly.status_code == 200, exactly.text[:500]
+
+
+def test_the_partnership_keeps_its_name_after_an_error(client: TestClient) -> None:
+    first = client.get("/report").text
+    assert "Use this form to tell Receiving Police about" in " ".join(first.split())
+    again = post_report(client, narrative="")
+    assert again.status_code == 422
+    text = " ".join(again.text.split())
+    assert "Use this form to tell Receiving Police about" in text
+    assert "the community safety partnership" not in text
+
+
+def test_the_code_page_offers_copy_and_print_and_says_it_cannot_be_recovered(
+    client: TestClient,
+) -> None:
+    response = post_report(client)
+    assert response.status_code == 200
+    page = response.text
+    [code] = codes_in(page)
+    assert f'id="reference-code"><code>{code}</code></p>' in page
+    # Progressive enhancement: the buttons are hidden until the script shows them.
+    assert (
+        'class="govuk-button-group beacon-no-print govuk-!-display-none" id="code-actions"' in page
+    )
+    assert 'id="copy-code">Copy the code</button>' in page
+    assert 'id="print-code">Print this page</button>' in page
+    assert "report-code.js" in page
+    assert "This code cannot be recovered." in " ".join(page.split())
+    assert "print this page with your browser’s Print command" in " ".join(page.split())
+    # Still nothing that could link the resident to the report: no cookie, no URL with it.
+    assert "set-cookie" not in response.headers
+    assert code not in str(response.url)
+    script = client.get("/static/report-code.js")
+    assert script.status_code == 200
+    for call in ("fetch(", "XMLHttpRequest", "localStorage", "sessionStorage", "document.cookie"):
+        assert call not in script.text, call
 
 
 def test_photo_must_be_chosen_again_after_an_error(client: TestClient, runtime: Runtime) -> None:

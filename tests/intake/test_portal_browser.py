@@ -172,6 +172,7 @@ def test_portal_in_chromium_is_accessible_and_private(portal: str, tmp_path: Pat
         browser = Browser(playwright, portal)
         try:
             context = browser.context(viewport={"width": 1280, "height": 900})
+            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=portal)
             page = browser.page(context)
 
             # The empty form, with the map enhancement running.
@@ -188,6 +189,25 @@ def test_portal_in_chromium_is_accessible_and_private(portal: str, tmp_path: Pat
             )
             page.get_by_label("No, I want to stay anonymous").check()
             assert not page.locator("#contact_email").is_visible()
+            # The date boxes belong to "On one day" and "Over a period of time" only.
+            for answer, first, last in (
+                ("It is still happening", False, False),
+                ("I don’t know", False, False),
+                ("On one day", True, False),
+                ("Over a period of time", True, True),
+            ):
+                page.get_by_label(answer).check()
+                assert page.locator("#occurred_from_day").is_visible() is first, answer
+                assert page.locator("#occurred_to_day").is_visible() is last, answer
+            # The description counts down to the server's limit as it is typed.
+            info = page.locator("#narrative-info")
+            assert info.inner_text() == "You have 10,000 characters remaining"
+            page.locator("#narrative").fill("Seen 😀 twice")
+            assert info.inner_text() == "You have 9,988 characters remaining"
+            page.locator("#narrative").fill("x" * 10_002)
+            assert info.inner_text() == "You have 2 characters too many"
+            assert "govuk-error-message" in (info.get_attribute("class") or "")
+            page.locator("#narrative").fill("")
             assert_accessible(page, "empty form")
 
             # Keyboard only: from the top of the page, Tab reaches the send button.
@@ -237,7 +257,25 @@ def test_portal_in_chromium_is_accessible_and_private(portal: str, tmp_path: Pat
             code = page.locator("#reference-code").inner_text().strip()
             assert codes_in(code) == [code]
             assert code not in page.url
+            assert "This code cannot be recovered" in page.locator("#code-warning").inner_text()
             assert_accessible(page, "acknowledgement")
+            # Copy puts the code on the clipboard; nothing else happens (no request).
+            requests_before = len(browser.requests)
+            page.get_by_role("button", name="Copy the code").click()
+            page.wait_for_function(
+                "document.getElementById('copy-status').textContent.includes('copied')"
+            )
+            assert page.evaluate("navigator.clipboard.readText()") == code
+            assert len(browser.requests) == requests_before
+            # Printed: the code and what it is for, without the site's header or buttons.
+            page.emulate_media(media="print")
+            assert page.locator("#reference-code").is_visible()
+            assert page.locator("#code-warning").is_visible()
+            assert not page.locator(".beacon-header").is_visible()
+            assert not page.get_by_role("button", name="Copy the code").is_visible()
+            assert not page.get_by_role("button", name="Print this page").is_visible()
+            page.screenshot(path=str(tmp_path / "received-print.png"), full_page=True)
+            page.emulate_media(media="screen")
 
             # Keep in contact: enter the code.
             page.goto(f"{portal}/report/contact", wait_until="networkidle")
@@ -312,6 +350,10 @@ def test_portal_works_without_javascript(portal: str) -> None:
             assert page.title() == "Report received – Beacon"
             code = page.locator("#reference-code").inner_text().strip()
             assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){5}", code)
+            # Copy and print need JavaScript: hidden, and the page says how to print instead.
+            assert not page.get_by_role("button", name="Copy the code").is_visible()
+            assert page.locator("#print-hint").is_visible()
+            assert "cannot be recovered" in page.locator("#code-warning").inner_text()
 
             page.goto(f"{portal}/report/contact")
             page.get_by_label("Your code").fill(code)

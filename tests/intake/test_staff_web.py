@@ -290,12 +290,12 @@ def test_received_sanitised_graded_disseminated(world: World) -> None:
     assert "Why do you need to see the original?" in ask.text
     assert "jo@example.org" not in ask.text
     assert events(world, event="intel.original_viewed") == []
-    blank = supervisor.get(f"/intake/{report_id}/sanitise", params={"reason": "  "})
+    blank = post(supervisor, f"/intake/{report_id}/sanitise", step="reason", reason="  ")
     assert blank.status_code == 400
     assert 'id="reason-error"' in blank.text
     assert events(world, event="intel.original_viewed") == []
 
-    screen = supervisor.get(f"/intake/{report_id}/sanitise", params={"reason": REASON})
+    screen = post(supervisor, f"/intake/{report_id}/sanitise", step="reason", reason=REASON)
     assert screen.status_code == 200
     assert screen.headers["cache-control"] == "no-store"
     original = screen.text.split('id="original-narrative"', 1)[1].split("</div>", 1)[0]
@@ -440,6 +440,102 @@ def test_close_needs_a_reason(world: World) -> None:
     assert "closed" in graded.text
 
 
+def _grade_form(page: str) -> tuple[str | None, str]:
+    """The grading form as shown: the checked handling code, and the conditions box's text."""
+    form = page.split('/grade" novalidate>', 1)[1].split("</form>", 1)[0]
+    checked = re.search(r'name="handling_code" type="radio" value="([PC])" checked', form)
+    box = form.split('name="handling_conditions"', 1)[1].split(">", 1)[1].split("</textarea>")[0]
+    return (checked.group(1) if checked else None), box
+
+
+def test_grading_a_resident_report_sets_no_trap(world: World) -> None:
+    """A resident's report arrives with Beacon's placeholder (C, "not for dissemination"):
+    the form offers neither, and choosing P works whatever the conditions box holds (it is
+    revealed under C with JavaScript and ignored with P without it)."""
+    report_id = resident(world)
+    advance(world, report_id, State.SANITISED)
+    row = report_row(world, report_id)
+    assert (row.handling_code, row.handling_conditions) == (
+        "C",
+        "Unsanitised resident report: not for dissemination",
+    )
+    supervisor = world.client("supervisor")
+    page = supervisor.get(f"/intake/{report_id}")
+    assert _grade_form(page.text) == (None, "")
+    assert 'data-aria-controls="conditional-handling_conditions"' in page.text
+    assert "forms.js" in page.text
+
+    # Without JavaScript the box stays visible: text left in it does not block code P.
+    graded = post(
+        supervisor,
+        f"/intake/{report_id}/grade",
+        source_evaluation="2",
+        intelligence_assessment="B",
+        handling_code="P",
+        handling_conditions="Police only",
+    )
+    assert graded.status_code == 303, graded.text
+    row = report_row(world, report_id)
+    assert (row.state, row.handling_code, row.handling_conditions) == ("graded", "P", None)
+    [event] = events(world, record_id=report_id, event="intel.graded")
+    assert "Police only" not in event.details_json
+
+    # Regrading as C needs conditions, then shows them; P again clears them.
+    missing = post(
+        supervisor,
+        f"/intake/{report_id}/grade",
+        source_evaluation="2",
+        intelligence_assessment="B",
+        handling_code="C",
+    )
+    assert missing.status_code == 400
+    assert 'id="handling_conditions-error"' in missing.text
+    assert report_row(world, report_id).handling_code == "P"
+    conditioned = post(
+        supervisor,
+        f"/intake/{report_id}/grade",
+        source_evaluation="2",
+        intelligence_assessment="B",
+        handling_code="C",
+        handling_conditions="Police and housing only",
+    )
+    assert conditioned.status_code == 303
+    assert _grade_form(supervisor.get(f"/intake/{report_id}").text) == (
+        "C",
+        "Police and housing only",
+    )
+    back_to_p = post(
+        supervisor,
+        f"/intake/{report_id}/grade",
+        source_evaluation="2",
+        intelligence_assessment="B",
+        handling_code="P",
+        handling_conditions="Police and housing only",
+    )
+    assert back_to_p.status_code == 303
+    row = report_row(world, report_id)
+    assert (row.handling_code, row.handling_conditions) == ("P", None)
+
+
+def test_grading_is_refused_to_those_who_may_not_grade(world: World) -> None:
+    report_id = resident(world)
+    advance(world, report_id, State.SANITISED)
+    for who, status in (("analyst", 403), ("partner", 403), ("other_supervisor", 404)):
+        client = world.client(who)
+        refused = post(
+            client,
+            f"/intake/{report_id}/grade",
+            source_evaluation="1",
+            intelligence_assessment="A",
+            handling_code="P",
+            handling_conditions="ignored",
+        )
+        assert refused.status_code == status, who
+    row = report_row(world, report_id)
+    assert (row.state, row.handling_code, row.source_evaluation) == ("sanitised", "C", None)
+    assert events(world, event="intel.graded") == []
+
+
 # ---------------------------------------------------------------------------------------------
 # The original
 
@@ -478,6 +574,104 @@ def test_the_original_needs_a_reason_and_is_audited(world: World) -> None:
     assert len(events(world, event="intel.original_viewed")) == 1
 
 
+def test_reasons_travel_only_in_post_bodies(world: World) -> None:
+    """The reason for reading an original is posted (with the CSRF token) and recorded, but
+    no URL the browser visits or is redirected to ever carries it (history and proxy logs keep
+    URLs)."""
+    contact = ContactDetails(name="Jo Bloggs", email="jo@example.org")
+    report_id = resident(world, contact=contact)
+    set_proposals(world, report_id, [])
+    with world.runtime.sessions() as session:
+        report = session.get(IntelReport, report_id)
+        assert report is not None
+        message = service.answer_from_reporter(session, report=report, text="The red door.")
+        message.proposed_json = json.dumps([])
+        session.commit()
+        message_id = message.id
+    supervisor = world.client("supervisor")
+    urls: list[str] = []
+    locations: list[str] = []
+    supervisor.event_hooks = {
+        "request": [lambda request: urls.append(str(request.url))],
+        "response": [lambda response: locations.append(response.headers.get("location", ""))],
+    }
+    reasons = {
+        "sanitise": "Reason-for-sanitising-7731",
+        "original": "Reason-for-reading-4410",
+        "answer": "Reason-for-the-answer-9052",
+    }
+    pages = {
+        "sanitise": f"/intake/{report_id}/sanitise",
+        "original": f"/intake/{report_id}/original",
+        "answer": f"/intake/{report_id}/messages/{message_id}/sanitise",
+    }
+    for name, page in pages.items():
+        form = supervisor.get(page)
+        assert form.status_code == 200
+        assert f'<form method="post" action="{page}"' in form.text
+        assert 'name="csrf_token"' in form.text.split(f'action="{page}"', 1)[1]
+        assert "jo@example.org" not in form.text and "The red door" not in form.text
+        shown = post(supervisor, page, step="reason", reason=reasons[name])
+        assert shown.status_code == 200, name
+        assert reasons[name] in shown.text  # the banner repeats it to the reader
+    # Accepting the sanitised text redirects to the report: without the reason.
+    accepted = supervisor.post(
+        pages["sanitise"],
+        data={
+            "csrf_token": csrf(supervisor),
+            "narrative": "Drug dealing outside the shop.",
+            "reason": reasons["sanitise"],
+        },
+    )
+    assert accepted.status_code == 200 and accepted.url.path == f"/intake/{report_id}"
+    answered = supervisor.post(
+        pages["answer"],
+        data={"csrf_token": csrf(supervisor), "text": "A door.", "reason": reasons["answer"]},
+    )
+    assert answered.status_code == 200
+    recorded = {e.justification for e in events(world, event="intel.original_viewed")}
+    assert recorded == set(reasons.values())
+    assert urls and locations
+    for reason in reasons.values():
+        assert not [u for u in urls if reason in u or "reason=" in u], urls
+        assert not [loc for loc in locations if reason in loc or "reason=" in loc], locations
+
+    # An old link with the reason in its query string shows the form, not the original, and
+    # records nothing.
+    before = len(events(world, event="intel.original_viewed"))
+    old = supervisor.get(pages["answer"], params={"reason": "In the URL"})
+    assert old.status_code == 200
+    assert "Why do you need to see the original?" in old.text and "In the URL" not in old.text
+    assert "The red door" not in old.text
+    assert len(events(world, event="intel.original_viewed")) == before
+
+
+def test_posted_reasons_are_refused_without_the_token_or_the_permission(world: World) -> None:
+    report_id = resident(world, contact=ContactDetails(name="Jo Bloggs", email="jo@example.org"))
+    set_proposals(world, report_id, [])
+    page = f"/intake/{report_id}/sanitise"
+    supervisor = world.client("supervisor")
+    forged = supervisor.post(page, data={"step": "reason", "reason": "No token"})
+    assert forged.status_code == 403
+    wrong = supervisor.post(
+        page, data={"step": "reason", "reason": "Wrong token", "csrf_token": "x" * 40}
+    )
+    assert wrong.status_code == 403
+    for who, status in (("analyst", 403), ("partner", 403), ("admin", 403)):
+        client = world.client(who)
+        refused = post(client, page, step="reason", reason="Not mine")
+        assert refused.status_code == status, who
+        assert "jo@example.org" not in refused.text
+    other = world.client("other_supervisor")
+    assert post(other, page, step="reason", reason="Another organisation").status_code == 404
+    blank = post(supervisor, page, step="reason", reason=" ")
+    assert blank.status_code == 400 and "jo@example.org" not in blank.text
+    too_long = post(supervisor, page, step="reason", reason="x" * 2001)
+    assert too_long.status_code == 400
+    assert "2,000 characters or fewer" in too_long.text
+    assert events(world, event="intel.original_viewed") == []
+
+
 def test_hostile_original_is_escaped_on_the_sanitise_screen(world: World) -> None:
     narrative = f"Someone wrote {HOSTILE} on the wall by the station, ring 07700 900456"
     report_id = resident(world, narrative)
@@ -490,7 +684,7 @@ def test_hostile_original_is_escaped_on_the_sanitise_screen(world: World) -> Non
         ],
     )
     supervisor = world.client("supervisor")
-    screen = supervisor.get(f"/intake/{report_id}/sanitise", params={"reason": REASON})
+    screen = post(supervisor, f"/intake/{report_id}/sanitise", step="reason", reason=REASON)
     assert screen.status_code == 200
     assert "<script>alert" not in screen.text and "alert(1)</script>" not in screen.text
     assert "<script" not in screen.text.split("<body", 1)[1]  # no script at all in the page body
@@ -565,7 +759,7 @@ def _routes(
     return [
         ("GET", base, {}),
         ("GET", f"{base}/sanitise", {}),
-        ("GET", f"{base}/sanitise?reason=x", {}),
+        ("POST", f"{base}/sanitise", {"step": "reason", "reason": "x"}),
         ("POST", f"{base}/sanitise", {"narrative": "Sanitised text here", "reason": "x"}),
         ("GET", f"{base}/original", {}),
         ("POST", f"{base}/original", {"reason": "x"}),
@@ -577,7 +771,8 @@ def _routes(
         ("POST", f"{base}/disseminate", {"confirm": "yes"}),
         ("POST", f"{base}/close", {"reason": "Because"}),
         ("POST", f"{base}/questions", {"question": "Which shop?"}),
-        ("GET", f"{base}/messages/{message_id}/sanitise?reason=x", {}),
+        ("GET", f"{base}/messages/{message_id}/sanitise", {}),
+        ("POST", f"{base}/messages/{message_id}/sanitise", {"step": "reason", "reason": "x"}),
         ("POST", f"{base}/messages/{message_id}/sanitise", {"text": "Fine", "reason": "x"}),
         ("GET", f"{base}/photos/{photo_id}", {}),
     ]
@@ -599,7 +794,7 @@ def _unchanged_workflow_report(world: World) -> tuple[str, str, str]:
 
 # Expected answer per route index (see _routes) for each visitor; 403: the route's permission
 # is missing; 404: the permission is there but the record is not theirs to see or act on.
-SUPERVISOR_ONLY = [404, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 404]
+SUPERVISOR_ONLY = [404, *[403] * 12, 404]
 
 
 @pytest.mark.parametrize(
@@ -607,8 +802,8 @@ SUPERVISOR_ONLY = [404, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 4
     [
         ("analyst", SUPERVISOR_ONLY),
         ("partner", SUPERVISOR_ONLY),
-        ("admin", [403] * 13),
-        ("other_supervisor", [404] * 13),
+        ("admin", [403] * 14),
+        ("other_supervisor", [404] * 14),
     ],
 )
 def test_who_may_not(world: World, who: str, expected: list[int]) -> None:
@@ -904,7 +1099,7 @@ def test_questions_and_sanitised_answers(world: World) -> None:
 
     ask = supervisor.get(link)
     assert "Why do you need to see the original?" in ask.text and "Elm Street" not in ask.text
-    screen = supervisor.get(link, params={"reason": "Sanitising the answer"})
+    screen = post(supervisor, link, step="reason", reason="Sanitising the answer")
     assert screen.status_code == 200
     original = screen.text.split('id="original-message"', 1)[1].split("</div>", 1)[0]
     assert "07700 900123</del>" in original and "12 Elm Street</del>" in original
@@ -937,12 +1132,8 @@ def test_questions_and_sanitised_answers(world: World) -> None:
         [question] = [
             m for m in service.messages_for(session, report_id) if m.direction == "to_reporter"
         ]
-    assert (
-        supervisor.get(
-            f"/intake/{report_id}/messages/{question.id}/sanitise", params={"reason": "x"}
-        ).status_code
-        == 404
-    )
+    question_link = f"/intake/{report_id}/messages/{question.id}/sanitise"
+    assert post(supervisor, question_link, step="reason", reason="x").status_code == 404
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1021,7 +1212,9 @@ def test_words_under_intake_are_left_to_other_pages() -> None:
     with TestClient(app, base_url=BASE) as client:
         assert client.get("/intake/new").json() == {"page": "new"}
         assert client.get("/intake/partner-form").status_code == 404  # no page, not a report
-    [route] = [r for r in router.routes if getattr(r, "name", "") == "intake_report"]
+    from beacon.intake.web_report import router as report_router
+
+    [route] = [r for r in report_router.routes if getattr(r, "name", "") == "intake_report"]
     for value, expected in [
         ("0123456789abcdef0123456789abcdef", Match.FULL),
         ("BCN-ABCD1234", Match.FULL),
@@ -1064,7 +1257,7 @@ def test_real_proposals_on_the_sanitise_screen(world: World) -> None:
     )
     report_id = resident(world, narrative, contact=contact)
     supervisor = world.client("supervisor")
-    screen = supervisor.get(f"/intake/{report_id}/sanitise", params={"reason": REASON})
+    screen = post(supervisor, f"/intake/{report_id}/sanitise", step="reason", reason=REASON)
     assert screen.status_code == 200
     original = screen.text.split('id="original-narrative"', 1)[1].split("</div>", 1)[0]
     assert "jo.bloggs@example.org</del>" in original

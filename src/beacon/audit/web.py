@@ -167,6 +167,8 @@ def _row(event: AuditEvent) -> dict[str, Any]:
         "action": event.action,
         "event": event.event,
         "record": record,
+        "record_type": event.record_type or "",
+        "record_id": "" if event.record_id is None else str(event.record_id),
         "justification": event.justification or "",
         "details": _details(event.details_json),
     }

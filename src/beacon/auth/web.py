@@ -78,6 +78,7 @@ from beacon.auth.totp import (
     verify_totp,
 )
 from beacon.web.deps import get_session
+from beacon.web.landing import landing_url
 from beacon.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -171,19 +172,9 @@ def _user(principal: Principal) -> User:
 
 
 def _landing(db: Session, user: User) -> str:
-    """Where a user goes after signing in when no page was asked for: the overview if they may
-    read it, else the first admin page they may open, else their account."""
-    permissions = user_permissions(db, user)
-    if Permission.DATA_READ in permissions:
-        return "/"
-    for permission, url in (
-        (Permission.ADMIN_USERS, "/admin/users"),
-        (Permission.ADMIN_ORGANISATIONS, "/admin/organisations"),
-        (Permission.ADMIN_API_TOKENS, "/admin/tokens"),
-    ):
-        if permission in permissions:
-            return url
-    return "/account/password"
+    """Where a user goes after signing in when no page was asked for: the first page they may
+    open (``beacon.web.landing``: the workspace, their intelligence, administration, ...)."""
+    return landing_url(user_permissions(db, user))
 
 
 def _start_session(

@@ -10,6 +10,14 @@
   before the confirmation page is shown.
 * ``GET /intake/new/done?ref=...``: the reference, what became of the alert, what happens next
   (only for the person who submitted that report).
+* ``POST /intake/new/place`` (CSRF): a postcode or street looked up for the form's map picker
+  (JSON; ``places.find_places``). Without JavaScript the form's "Find" and "Use this place"
+  buttons post the whole form instead, which comes back with every value kept.
+
+The form's sections fold away (``<details>``): those with required questions start open, the
+optional ones (subjects, indicators) closed unless they hold something; any section with an
+error opens. The map (Leaflet, drawing Beacon's own LSOA boundaries) sets the point; without
+JavaScript the coordinates are typed.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -29,7 +37,8 @@ from beacon.auth.permissions import Permission
 from beacon.config import Settings
 from beacon.intake import service
 from beacon.intake.models import IntelIndicator, IntelReport, SubjectKind, SubjectRole
-from beacon.intake.schemas import MAX_SUBJECTS, FormErrors, parse_partner_submission
+from beacon.intake.places import Found, find_places, place_from_choice
+from beacon.intake.schemas import MAX_SUBJECTS, FormErrors, clean_text, parse_partner_submission
 from beacon.intake.views import MAX_BODY_BYTES, alert_status, deliver_now, unencodable_fields
 from beacon.triage.service import catalogue
 from beacon.web.deps import get_session
@@ -73,7 +82,7 @@ SUBJECT_ROLES = {
 LOCATION_MODES = (
     ("postcode", "A postcode"),
     ("street", "A street or place, in words"),
-    ("point", "Coordinates (latitude and longitude)"),
+    ("point", "A point on the map, or its coordinates"),
     ("withheld", "I'd rather not say precisely (give the area below if you can)"),
 )
 WHEN_MODES = (
@@ -157,7 +166,33 @@ _TEXT_FIELDS = (
     "handling_code",
     "handling_conditions",
     "immediate_risk",
+    "place_query",
 )
+# The form's folding sections, the fields each holds, and those open when the form is new.
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "about": ("summary", "theme"),
+    "facts": ("narrative", "assessment"),
+    "source": ("source_type", "source_type_other", "source_details"),
+    "where": (
+        "place_query",
+        "place_choice",
+        "location_mode",
+        "postcode",
+        "location_text",
+        "latitude",
+        "longitude",
+    ),
+    "when": ("when_mode", "occurred_from", "occurred_to", "occurred_time"),
+    "subjects": ("subjects",),
+    "indicators": ("indicators",),
+    "grading": (
+        "source_evaluation",
+        "intelligence_assessment",
+        "handling_code",
+        "handling_conditions",
+    ),
+}
+OPEN_SECTIONS = frozenset({"about", "facts", "source", "where", "when", "grading"})
 
 
 async def _form(request: Request) -> FormData:
@@ -243,6 +278,21 @@ def _indicator_groups(db: Session) -> list[dict[str, Any]]:
     return [{"theme": key, "label": themes.label(key), "items": groups[key]} for key in ordered]
 
 
+def _open_sections(
+    values: dict[str, Any], rows: list[dict[str, str]], errors: dict[str, str]
+) -> set[str]:
+    """The sections shown open: the required ones, those holding something, those in error."""
+    opened = set(OPEN_SECTIONS) | set(values.get("open_sections", ()))
+    if any(row["value"].strip() or row["kind"] or row["details"].strip() for row in rows):
+        opened.add("subjects")
+    if values.get("indicators"):
+        opened.add("indicators")
+    for name in errors:
+        base = "subjects" if name.startswith("subjects") else name
+        opened.update(key for key, fields in SECTIONS.items() if base in fields)
+    return opened
+
+
 def _page(
     request: Request,
     db: Session,
@@ -250,6 +300,8 @@ def _page(
     values: dict[str, Any] | None = None,
     rows: list[dict[str, str]] | None = None,
     errors: dict[str, str] | None = None,
+    place: Found | None = None,
+    place_used: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     values = values or {name: "" for name in _TEXT_FIELDS} | {"indicators": []}
@@ -279,6 +331,9 @@ def _page(
             "handling_codes": HANDLING_CODES,
             "indicator_groups": _indicator_groups(db),
             "email_configured": settings.smtp_host is not None,
+            "open_sections": _open_sections(values, rows, errors),
+            "place": place,
+            "place_used": place_used,
         },
         status_code=status_code,
         headers={"Cache-Control": "no-store"},
@@ -306,11 +361,26 @@ def partner_report_submit(
 ) -> Response:
     values = _values(form)
     rows, too_many = _subject_rows(form)
-    if _first(form, "action") == "more_rows":
-        # Not a submission: the same form, every value kept, with more empty subject rows.
+    action = _first(form, "action")
+    # Not submissions: the same form again, every value kept.
+    if action == "more_rows":
         more = [{"kind": "", "role": "", "value": "", "details": ""}] * MORE_ROWS
         rows = (rows + more)[: max(len(rows), MAX_SUBJECTS)]
-        return _page(request, db, values=values, rows=rows)
+        return _page(request, db, values=values | {"open_sections": ["subjects"]}, rows=rows)
+    if action == "find_place":
+        found = find_places(db, values["place_query"])
+        return _page(request, db, values=values, rows=rows, place=found)
+    if action == "use_place":
+        chosen = place_from_choice(_first(form, "place_choice"))
+        if chosen is None:
+            found = find_places(db, values["place_query"])
+            problem = {"place_choice": "Choose one of the places found, or look for another"}
+            return _page(
+                request, db, values=values, rows=rows, place=found, errors=problem, status_code=422
+            )
+        values.update(chosen)
+        used = chosen.get("postcode") or chosen.get("location_text") or "the point"
+        return _page(request, db, values=values, rows=rows, place_used=used)
     errors = _check(request, db, principal, values, rows, too_many)
     if isinstance(errors, Response):
         return errors
@@ -329,6 +399,9 @@ def _check(
     settings: Settings = request.app.state.settings
     source_type, source_error = _source_type(values)
     data = dict(values, source_type=source_type)
+    if clean_text(values["handling_code"]).upper() == "P":
+        # Conditions go with code C; without JavaScript their box shows whatever is chosen.
+        data["handling_conditions"] = ""
     bad = unencodable_fields({**data, "subjects": rows})
     if bad:
         return {"summary": "The form contains characters that are not text; check what you pasted"}
@@ -415,6 +488,28 @@ def partner_report_done(
             "report": report,
             "alerts": alert_status(db, report) if report.immediate_risk else None,
             "email_configured": settings.smtp_host is not None,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.post(
+    "/intake/new/place",
+    name="partner_report_place",
+    dependencies=[Depends(require_csrf)],
+)
+def partner_report_place(
+    form: FormData = Depends(_form),
+    principal: Principal = SUBMIT,
+    db: Session = Depends(get_session),
+) -> JSONResponse:
+    """Places matching a postcode or street name, for the form's map picker (JSON). The text
+    looked for arrives in the POST body, so it is in no URL or log."""
+    found = find_places(db, _first(form, "place_query"))
+    return JSONResponse(
+        {
+            "message": found.message,
+            "places": [place.to_dict() | {"choice": place.choice} for place in found.places],
         },
         headers={"Cache-Control": "no-store"},
     )

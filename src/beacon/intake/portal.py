@@ -24,6 +24,7 @@ contact details. What this module guarantees (each one tested, listed in docs/SE
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import threading
 import time
@@ -137,6 +138,12 @@ LABELS = {
     "code": "The code",
     "answer": "Your answer",
 }
+# The date boxes' hints and their errors give the same example, in the boxes' own form.
+DATE_EXAMPLES = {"occurred_from": "27 3 2026", "occurred_to": "30 3 2026"}
+DATE_PARTS = ("day", "month", "year")
+# "When": the choices whose date boxes are read; the others' boxes are hidden with JavaScript
+# and ignored without it.
+DATED_WHEN = {"date": ("occurred_from",), "range": ("occurred_from", "occurred_to")}
 STATE_WORDS = {
     State.RECEIVED.value: "Received: waiting to be looked at",
     State.SANITISED.value: "Being looked at",
@@ -568,10 +575,34 @@ def _inferred(values: dict[str, Any]) -> dict[str, Any]:
         has_from = any(clean_text(values[f"occurred_from_{p}"]) for p in ("day", "month", "year"))
         when = "range" if has_to else "date" if has_from else "unknown"
     data["when_mode"] = when
-    if when != "range":
-        for part in ("day", "month", "year"):
-            data[f"occurred_to_{part}"] = ""
+    read = DATED_WHEN.get(when, ())
+    for prefix in ("occurred_from", "occurred_to"):
+        if prefix not in read:
+            for part in DATE_PARTS:
+                data[f"{prefix}_{part}"] = ""
     return data
+
+
+def _date_problem(data: dict[str, Any], prefix: str) -> str | None:
+    """The GOV.UK date input's message for day/month/year boxes that do not make a real date
+    (None when they do, or are all empty: whether a date is needed is the parser's call)."""
+    parts = {part: clean_text(data.get(f"{prefix}_{part}")) for part in DATE_PARTS}
+    if not any(parts.values()):
+        return None
+    label = LABELS[prefix]
+    missing = [part for part in DATE_PARTS if not parts[part]]
+    if missing:
+        return f"{label} must include a {' and a '.join(missing)}"
+    real = f"{label} must be a real date, for example {DATE_EXAMPLES[prefix]}"
+    if not all(value.isascii() and value.isdigit() for value in parts.values()):
+        return real
+    if len(parts["year"]) != 4 or len(parts["day"]) > 2 or len(parts["month"]) > 2:
+        return real
+    try:
+        dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+    except ValueError:
+        return real
+    return None
 
 
 def _parse_report(values: dict[str, Any]) -> tuple[ResidentReportIn | None, dict[str, str]]:
@@ -588,6 +619,10 @@ def _parse_report(values: dict[str, Any]) -> tuple[ResidentReportIn | None, dict
             if name == "location_text" and data["location_mode"] == "withheld":
                 name = "area_text"
             errors[name] = _message(name, message)
+    for prefix in DATED_WHEN.get(data["when_mode"], ()):
+        problem = _date_problem(data, prefix)
+        if problem:  # in the boxes' terms, not the parser's (which reads ISO dates)
+            errors[prefix] = problem
     if clean_text(values["contact_choice"]) != "yes" and any(
         clean_text(values[name]) for name in CONTACT_FIELDS
     ):
@@ -679,6 +714,7 @@ def _form_context(
         "max_photos": MAX_PHOTOS,
         "max_photo_mb": MAX_PHOTO_BYTES // (1024 * 1024),
         "max_narrative": MAX_NARRATIVE,
+        "date_examples": DATE_EXAMPLES,
     }
 
 
@@ -720,7 +756,12 @@ async def _submit_report(request: Request) -> Response:
         errors["photo"] = photo_error
     if errors or parsed is None:
         state = FormState(values=values, errors=errors)
-        context = _form_context(request, state, None, photos_dropped=bool(form.uploads))
+        # The same words as the first time: the partnership's name, not a stand-in.
+        try:
+            organisation = await run_in_threadpool(_receiving_organisation, request)
+        except service.NotReady:
+            organisation = None
+        context = _form_context(request, state, organisation, photos_dropped=bool(form.uploads))
         return _page(request, "portal_form.html", context, status_code=422)
     submitted = await _store(request, parsed, photos)
     return _page(

@@ -595,13 +595,19 @@ def _list_item(report: IntelReport, decision: Decision) -> dict[str, Any]:
     }
 
 
-def _ticked(session: Session, report_id: str) -> list[IndicatorTickedOut]:
+def ticked_indicators(session: Session, report_id: str) -> list[tuple[IntelIndicator, int]]:
+    """The indicators ticked on a report with the weights they had, in checklist order (this
+    API and the staff report page list them)."""
     rows = session.execute(
         select(IntelIndicator, IntelReportIndicator.weight)
         .join(IntelReportIndicator, IntelReportIndicator.indicator_id == IntelIndicator.id)
         .where(IntelReportIndicator.report_id == report_id)
         .order_by(IntelIndicator.theme, IntelIndicator.position, IntelIndicator.id)
     ).all()
+    return [(indicator, weight) for indicator, weight in rows]
+
+
+def _ticked(session: Session, report_id: str) -> list[IndicatorTickedOut]:
     return [
         IndicatorTickedOut(
             id=indicator.id,
@@ -610,7 +616,7 @@ def _ticked(session: Session, report_id: str) -> list[IndicatorTickedOut]:
             label=indicator.label,
             weight=weight,
         )
-        for indicator, weight in rows
+        for indicator, weight in ticked_indicators(session, report_id)
     ]
 
 

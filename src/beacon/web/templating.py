@@ -28,6 +28,7 @@ from beacon.web.assets import (
     SWAGGER_JS,
     StaticAssets,
 )
+from beacon.web.landing import landing_url, navigation
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -111,6 +112,12 @@ _env.filters.update(
     isoformat=_isoformat,
     plural=_plural,
     level_label=lambda level: AREA_LEVEL_LABELS.get(level, str(level).title()),
+)
+
+_env.globals.update(
+    nav_links=navigation,
+    # Anonymous visitors' "home" is "/", which sends them to sign in.
+    home_url=lambda permissions: landing_url(permissions) if permissions is not None else "/",
 )
 
 templates = Jinja2Templates(env=_env, context_processors=[_context])

@@ -4,7 +4,10 @@
  *
  * With JavaScript:
  * - radios reveal only the questions for the chosen answer (GOV.UK "conditional reveal",
- *   with aria-controls; ARIA does not allow aria-expanded on radios), and the date questions follow "When did it happen?";
+ *   with aria-controls; ARIA does not allow aria-expanded on radios), and the date questions
+ *   follow "When did it happen?" (shown only for "On one day" and "Over a period of time");
+ * - the description counts its characters as they are typed (GOV.UK "character count"): the
+ *   limit the server enforces, and how many are left or too many;
  * - a map of the partnership's local area boundaries (Beacon's own /report/areas.geojson,
  *   drawn by Leaflet served from /static: no map tiles, no request to any other site) lets the
  *   resident click where it happened, which fills the hidden latitude/longitude inputs.
@@ -61,6 +64,54 @@
     }
   });
   syncConditionals();
+
+  // ------------------------------------------------------------------------------------------
+  // Character count
+
+  function characterCount(wrapper) {
+    var limit = parseInt(wrapper.getAttribute("data-maxlength"), 10);
+    var textarea = wrapper.querySelector("textarea");
+    var info = wrapper.querySelector(".govuk-character-count__message");
+    var status = wrapper.querySelector("[aria-live]");
+    if (!textarea || !info || !isFinite(limit)) {
+      return;
+    }
+    var timer = null;
+    function describe() {
+      // Code points, as the server counts them; line breaks count once (the server turns the
+      // browser's CRLF back into one character).
+      var used = Array.from(textarea.value.trim()).length;
+      var left = limit - used;
+      var number = Math.abs(left).toLocaleString("en-GB");
+      if (left >= 0) {
+        return "You have " + number + " character" + (left === 1 ? "" : "s") + " remaining";
+      }
+      return "You have " + number + " character" + (left === -1 ? "" : "s") + " too many";
+    }
+    function update() {
+      var text = describe();
+      var over = Array.from(textarea.value.trim()).length > limit;
+      info.textContent = text;
+      info.classList.toggle("govuk-error-message", over);
+      info.classList.toggle("govuk-hint", !over);
+      var serverError = wrapper.classList.contains("govuk-form-group--error");
+      textarea.classList.toggle("govuk-textarea--error", over || serverError);
+      if (status) {
+        // Screen readers hear the count once typing pauses, not at every key.
+        window.clearTimeout(timer);
+        timer = window.setTimeout(function () {
+          status.textContent = text;
+        }, 1000);
+      }
+    }
+    textarea.addEventListener("input", update);
+    update();
+  }
+
+  var counts = form.querySelectorAll('[data-module="govuk-character-count"]');
+  for (var c = 0; c < counts.length; c++) {
+    characterCount(counts[c]);
+  }
 
   // ------------------------------------------------------------------------------------------
   // The map
