@@ -181,10 +181,19 @@ def _view_fields(principal: Principal, record: Protected) -> tuple[frozenset[Fie
     if code not in ("P", "C"):
         return _NONE, f"unknown handling code {code!r}"
     supervisor = Permission.INTEL_DISSEMINATE in perms
-    if Permission.INTEL_READ in perms and (code == "P" or own_org or supervisor):
+    # Triage routed the report to this organisation: its readers see what the owning
+    # organisation's readers see, never the source details or the original.
+    assigned = principal.organisation_id is not None and (
+        getattr(record, "assigned_organisation_id", None) == principal.organisation_id
+    )
+    if Permission.INTEL_READ in perms and (code == "P" or own_org or assigned or supervisor):
         if own_org and supervisor and principal.kind == "user":
             return _WITH_SOURCE, "reader; supervisor of the owning organisation"
-        return _BASE, "reader" if code == "P" or own_org else "reader; supervisor (C-coded)"
+        if code == "P" or own_org:
+            return _BASE, "reader"
+        return _BASE, "reader; routed to your organisation" if assigned else (
+            "reader; supervisor (C-coded)"
+        )
     if (
         Permission.INTEL_READ_OWN in perms
         and principal.kind == "user"

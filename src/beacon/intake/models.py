@@ -99,6 +99,12 @@ class IntelReport(Base):
     received_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     state_changed_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     # Source (partner reports): organisation, kind of source, how the information was obtained.
+    # The owner triage routed it to (``triage.routing``): its readers see the report as the
+    # owning organisation's do. Sanitising, grading and originals stay with the owning one.
+    # No foreign key: adding one to this table on SQLite means copying it, and organisations
+    # are retired (``active``), never deleted.
+    assigned_organisation_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    assigned_team: Mapped[str | None] = mapped_column(String(120))
     source_organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="SET NULL")
     )

@@ -53,6 +53,7 @@ from beacon.intake.web_shared import (
     status_for,
     text_rows,
 )
+from beacon.triage.flow import triage_report
 from beacon.web.deps import get_session
 from beacon.web.templating import render
 
@@ -276,6 +277,9 @@ def intake_sanitise_accept(
             summary=values["summary"],
             released_photo_ids=values["release"],
         )
+        # Triage reads only the sanitised text, in the same transaction: a report is never
+        # sanitised without its themes, links, priority and owner.
+        triage_report(db, report, data_dir=request.app.state.settings.data_dir)
     except IntakeError as error:
         db.rollback()
         status = status_for("sanitise", report)

@@ -69,6 +69,7 @@ from beacon.intake.web_shared import (
     status_for,
 )
 from beacon.sanitise.photos import PhotoStore
+from beacon.triage.flow import refresh as refresh_triage
 from beacon.triage.schemas import ThemeCatalogue
 from beacon.triage.service import catalogue
 from beacon.web.deps import get_session
@@ -443,17 +444,24 @@ def intake_grade(
     return v.step(
         "grade",
         "source_evaluation",
-        lambda: service.grade(
-            db,
-            report=v.report,
-            principal=principal.access(),
-            actor=principal.actor(),
-            grading=grading,
-            theme=chosen_theme,
-        ),
+        lambda: _grade_and_refresh(db, v, principal, grading, chosen_theme),
         done="graded",
         values=values,
     )
+
+
+def _grade_and_refresh(
+    db: Session, v: Visit, principal: Principal, grading: Grading, theme: str | None
+) -> None:
+    service.grade(
+        db,
+        report=v.report,
+        principal=principal.access(),
+        actor=principal.actor(),
+        grading=grading,
+        theme=theme,
+    )
+    refresh_triage(db, v.report)  # the grading is part of the priority
 
 
 @router.post(

@@ -385,6 +385,25 @@ def resolve(mentions: Iterable[Mention], *, decisions: Iterable[Decision] = ()) 
     )
 
 
+def block_of(key: str) -> str:
+    """The coarse block a value key is compared within: every key it could ever link to by a
+    fuzzy rule has the same block. Stored beside each mention so that linking one new report
+    re-resolves only the blocks it touches (``resolve`` over a block's mentions gives the same
+    entities as over all mentions). Formats link exactly, so their block is the key itself."""
+    kind = key_type(key)
+    if kind == "person":
+        parts = _person_parts(key)
+        return key if parts is None else f"person~{_initials(parts[1])}"
+    if kind == "nickname":
+        # "Lil T" and "LilT" link compacted, so the block is the compacted first letter.
+        compact = _COMPACT_RE.sub("", key.partition(":")[2])
+        return f"nickname~{compact[:1]}" if compact else key
+    if kind == "address":
+        parsed = _parse_address(key)
+        return key if parsed is None else "address~" + "|".join(parsed.block)
+    return key
+
+
 # --------------------------------------------------------------------------------------------
 # Scoring within blocks
 # --------------------------------------------------------------------------------------------

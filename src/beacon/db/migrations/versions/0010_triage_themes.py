@@ -207,7 +207,6 @@ def upgrade() -> None:
         ],
     )
 
-
     op.create_table(
         "triage_theme_correction",
         sa.Column("id", sa.Integer(), nullable=False),
