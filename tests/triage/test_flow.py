@@ -358,3 +358,20 @@ def test_subjects_are_merged_with_text_mentions(world: World) -> None:
         assert set(link_store.linked_reports(session, first)) == {second}
         shared = link_store.linked_reports(session, first)[second]
         assert shared == ["phone:+447700900123", "vehicle:AB12CDE"]
+
+
+def test_linking_a_new_report_reads_only_the_blocks_it_touches(world: World) -> None:
+    for n in range(12):
+        _sanitise(world, f"Deal line 07700 9001{n:02d} used by Dean Tyler{'s' * n} on the estate.")
+    new = _sanitise(world, "Ring 07700 900105 for Dean Tylersssss, they say.")
+    with world.runtime.sessions() as session:
+        report = session.get(IntelReport, new)
+        assert report is not None
+        total = len(session.scalars(select(EntityMention)).all())
+        blocks = link_store.store_mentions(session, report)
+        looked_at = link_store.relink(session, blocks)
+        # The phone's block is its own key (2 mentions); the person's block holds every
+        # "D... T..." name (13): far fewer than the whole store.
+        assert looked_at == 2 + 13
+        assert total == 26
+        assert blocks == {"phone:+447700900105", "person~dt"}
