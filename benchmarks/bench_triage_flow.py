@@ -179,7 +179,7 @@ def measure(reports: int, new_reports: int) -> dict[str, object]:
                     when=When(occurred_from=today),
                     theme=None,
                     grading=Grading("2", "B", "P"),
-                ),  # fmt: skip
+                ),
                 settings=settings,
             )
             report = session.get(IntelReport, submitted.report_id)
