@@ -375,3 +375,19 @@ def test_linking_a_new_report_reads_only_the_blocks_it_touches(world: World) -> 
         assert looked_at == 2 + 13
         assert total == 26
         assert blocks == {"phone:+447700900105", "person~dt"}
+
+
+def test_erasing_a_report_erases_its_mentions_and_links(world: World) -> None:
+    first = _sanitise(world, "Jordan Reilly sells from the flat, phone 07700 900123.")
+    second = _sanitise(world, "Saw Jordan Reily again. Number is 07700900123 on the card.")
+    with world.runtime.sessions() as session:
+        assert session.scalars(select(EntityMatch)).all()
+        erased = intake.erase_report(session, second)
+        session.commit()
+        assert "entities" in erased
+        assert not session.scalars(
+            select(EntityMention).where(EntityMention.report_id == second)
+        ).all()
+        assert link_store.linked_reports(session, first) == {}
+        # The fuzzy match was only there because of the erased report's spelling.
+        assert session.scalars(select(EntityMatch)).all() == []

@@ -1194,6 +1194,10 @@ def erase_report(session: Session, record_id: str) -> list[str]:
             store.delete(photo.storage_name)
             session.delete(photo)
         erased.append("photos")
+    from beacon.triage.link_store import forget_report  # triage reads intake's models
+
+    if forget_report(session, report.id):
+        erased.append("entities")
     report.restricted = False
     report.erased = True
     session.flush()

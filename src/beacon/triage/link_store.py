@@ -374,3 +374,23 @@ def withdraw(session: Session, *, decision_id: int, actor: AuditActor, reason: s
     )
     relink(session, {linking.block_of(decision.key_a), linking.block_of(decision.key_b)})
     return decision
+
+
+def forget_report(session: Session, report_id: str) -> bool:
+    """Erase what triage stored about a report's contents (its mentions, the matches they
+    made, its duplicate pairs) and relink the blocks it was in. Called by the report eraser:
+    an erased report links nothing. Returns whether anything was stored."""
+    from beacon.triage.models import DuplicateLink
+
+    blocks = set(
+        session.scalars(select(EntityMention.block).where(EntityMention.report_id == report_id))
+    )
+    session.execute(delete(EntityMention).where(EntityMention.report_id == report_id))
+    pairs = session.execute(
+        delete(DuplicateLink).where(
+            or_(DuplicateLink.report_a == report_id, DuplicateLink.report_b == report_id)
+        )
+    )
+    if blocks:
+        relink(session, blocks)
+    return bool(blocks) or bool(getattr(pairs, "rowcount", 0))
