@@ -33,6 +33,7 @@ from beacon.intake import service
 from beacon.intake.models import IntelMessage, IntelRawSubmission, IntelReport, State
 from beacon.intake.schemas import clean_text
 from beacon.intake.service import IntakeError, NotFound
+from beacon.intake.views import deliver_now
 from beacon.intake.web_shared import (
     CSRF,
     NO_STORE,
@@ -300,6 +301,8 @@ def intake_sanitise_accept(
             ),
         )
     db.commit()
+    # Triage may have told an owner, or raised an unroutable alert, by e-mail.
+    deliver_now(db, request.app.state.settings)
     return done_redirect(report, "sanitised")
 
 
