@@ -11,8 +11,16 @@ Two parts, both written by hand for this purpose:
   (phone numbers in Ofcom's drama ranges written many ways, postcodes, NINOs, NHS numbers,
   registrations, self-references...) with a fixed seed, so the file is reproducible.
 
-A third part, ``HOLDOUT``, was written after the engine in phrasing it was not written against,
-and is never used to tune it: it goes to ``holdout_set.jsonl`` beside the main set.
+A third part, ``HOLDOUT``, was written after the engine in phrasing it was not written against
+and goes to ``holdout_set.jsonl`` beside the main set. It was blind for its first run only:
+fixes were made after its misses were read, so it is now a tuning set too, kept as a
+regression floor (PERFORMANCE.md). Neither file is an estimate on new text.
+
+The sets for reporters who identify themselves are separate (``beacon sanitise-eval --selfid
+FILE``, in ``tests/sanitise/data/``, not written by this script): ``selfid_tuning.jsonl``,
+``selfid_tuning2.jsonl`` (the first blind set, tuned on since its one run) and
+``selfid_tuning3.jsonl`` are tuning sets; ``selfid_blind2.jsonl`` is the blind set, frozen
+before the second round of tuning and never tuned on.
 
 Each output line: ``{"id", "text", "reporter"?, "spans": [{"start", "end", "type", "text",
 "action"}], "source": "hand"|"template"}``. ``text`` in a span is its surface form:

@@ -1,6 +1,7 @@
 """Where reporters identify themselves (issue 11): the evaluator for the self-identification
-files, the goals on the tuning set, regression floors on the frozen blind set, and the rules
-for each kind on small hand-written cases (including what must NOT be found or redacted)."""
+files, the goals on the tuning sets, regression floors on the blind set (read only to guard
+against regressions, after its one final run was recorded), and the rules for each kind on
+small hand-written cases (including what must NOT be found or redacted)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,20 @@ from beacon.sanitise.evaluate_selfid import (
 )
 
 DATA = Path(__file__).resolve().parent / "data"
+# Tuning sets: the rules were tuned on these (selfid_tuning2 was the first blind set, seen
+# after its one run and now tuned on; selfid_tuning3 holds extra examples written for tuning).
 TUNING = DATA / "selfid_tuning.jsonl"
-BLIND = DATA / "selfid_blind.jsonl"
-# Both files were written independently of the rules; the blind one was frozen before tuning.
-TUNING_SHA256 = "c3dd4968dfa48107b89719275155e59a2075b68802361cc146c6a9a6c5e6fb85"
-BLIND_SHA256 = "b4d131800e78a22581cb4be7ae6b8030fb976adc50cf5970751a8c3312e2ec1f"
+TUNING2 = DATA / "selfid_tuning2.jsonl"
+TUNING3 = DATA / "selfid_tuning3.jsonl"
+# The blind set: written and frozen before the second round of tuning, run once before and
+# once after it. Its misses were never looked at; do not tune on it.
+BLIND2 = DATA / "selfid_blind2.jsonl"
+SHA256 = {
+    TUNING: "c3dd4968dfa48107b89719275155e59a2075b68802361cc146c6a9a6c5e6fb85",
+    TUNING2: "b4d131800e78a22581cb4be7ae6b8030fb976adc50cf5970751a8c3312e2ec1f",
+    TUNING3: "9365cf08c049922a25be5cf84c54e56f1363a3d129c9dea2bd5dccfa474e7fca",
+    BLIND2: "4f05c779603bf486a55e340a797f9798564a975d82fc0a02132d81c58e862a7c",
+}
 
 
 def finding(
@@ -170,8 +180,8 @@ def test_end_to_end_on_a_small_file(tmp_path: Path) -> None:
 
 
 def test_evaluation_files_are_unchanged() -> None:
-    assert hashlib.sha256(TUNING.read_bytes()).hexdigest() == TUNING_SHA256
-    assert hashlib.sha256(BLIND.read_bytes()).hexdigest() == BLIND_SHA256
+    for path, digest in SHA256.items():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, path.name
 
 
 def test_goals_on_the_tuning_set() -> None:
@@ -188,21 +198,38 @@ def test_goals_on_the_tuning_set() -> None:
     assert report.meets_goals()
 
 
+def test_goals_on_the_other_tuning_sets() -> None:
+    """Tuned on, so not an estimate on new text. Measured: selfid_tuning2 (the old blind set)
+    recall 1.000, false-flag share 0.035 (5 of 141), 0 subject redactions; selfid_tuning3
+    recall 0.967, false-flag share 0.011 (1 of 87), 0 subject redactions. Floors: measured
+    minus 0.03."""
+    for path, texts, recall, false_flags in (
+        (TUNING2, 139, 0.97, 0.065),
+        (TUNING3, 114, 0.93, 0.04),
+    ):
+        report = evaluate_selfid(path)
+        assert report.texts == texts
+        assert report.recall >= recall, report.table()
+        assert report.false_flag_share <= false_flags, report.table()
+        assert report.subject_redacted == 0, report.table()
+
+
 def test_regression_floors_on_the_blind_set() -> None:
-    """The blind set was frozen before tuning and evaluated once, after tuning, on 2026-12-05:
-    recall 0.824 (name 0.857, signature 0.920, staff_id 0.923, quasi 0.673, contact 1.000),
-    false-flag share 0.089 (11 of 124), 2 subject details redacted (6 flagged). It does NOT
-    meet the goals (recall >= 0.90, false flags <= 0.05, no subject redactions). These floors
-    were set after that one run (measured value minus 0.03, and no more subject redactions
-    than measured) and only guard against regressions: do not tune on this set."""
-    report = evaluate_selfid(BLIND)
-    assert report.texts == 139
-    assert report.recall >= 0.79
-    floors = {"name": 0.82, "signature": 0.89, "staff_id": 0.89, "quasi": 0.64, "contact": 0.97}
+    """selfid_blind2 was written in styles unlike the tuning sets and frozen (SHA-256 above)
+    before the second round of tuning, then run once before it (recall 0.512, false-flag
+    share 0.092, 0 subject redactions) and once after it, on 2026-12-05: recall 0.685 (name
+    0.578, signature 0.703, staff_id 0.810, quasi 0.682, contact 0.933), false-flag share
+    0.064 (10 of 156), 0 subject details redacted (12 flagged). It does NOT meet the goals.
+    This test reads it only to guard against regressions, with floors set after that final
+    run (measured minus 0.03; no subject redactions): do not tune on this set."""
+    report = evaluate_selfid(BLIND2)
+    assert report.texts == 180
+    assert report.recall >= 0.65, report.table()
+    floors = {"name": 0.54, "signature": 0.67, "staff_id": 0.77, "quasi": 0.65, "contact": 0.9}
     for kind, floor in floors.items():
         assert report.per_kind[kind].recall >= floor, kind
-    assert report.false_flag_share <= 0.12
-    assert report.subject_redacted <= 2
+    assert report.false_flag_share <= 0.095, report.table()
+    assert report.subject_redacted == 0
 
 
 # -- the rules, kind by kind ----------------------------------------------------------------------
@@ -362,3 +389,171 @@ def test_subject_names_are_never_redacted_as_the_reporters() -> None:
     assert hit.action == "flag" and "Dave" in hit.text
     # A name after a sentence that runs on is not a sign-off.
     assert about_the_reporter("They are back every night and the main one is\nJohn Smith") == []
+
+
+# -- second round of tuning: the general kinds behind the old blind set's misses -------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Fillers and "speaking"/"calling" in voice-to-text transcripts.
+        ("[voicemail] oh hello yeah it's Pauline Drury speaking, the kids are back", "Pauline"),
+        ("[call] hiya um this is er Kelvin Ward calling from the allotments", "Kelvin Ward"),
+        ("Off duty, but it's PC Hannah Cole here, I saw a deal", "PC Hannah Cole"),
+        # Dialect and terse introductions.
+        ("Ma name's Isla an ah've had it wi the boys racin motors", "Isla"),
+        ("The name's Frank Oduya, I've reported this before.", "Frank Oduya"),
+        ("Now then. I'm Brian, I keep the pigeon loft on Slack Lane.", "Brian"),
+        ("its Shona from 14 again the bins are on fire", "Shona from 14"),
+        # Titles, ranks and offices; couples.
+        ("Disorder last night.\nChief Insp. Lorraine Gibb", "Lorraine Gibb"),
+        ("Bin fires again.\nStation Manager Lee Barraclough\nSouth Yorkshire Fire", "Barraclough"),
+        ("Please patrol.\nThe Revd Sarah Pennington\nSt Oswald's Vicarage", "Pennington"),
+        ("Glass smashed again.\nYours sincerely,\nBernard and Joyce Whitley", "Joyce Whitley"),
+        ("A student was hurt.\nWith best wishes,\nStaff Nurse Leanne Oduya", "Leanne Oduya"),
+        # By-lines and run-on sign-offs.
+        ("Concern logged by Farida Khan (Early Help, Westside Hub): mum reports ...", "Farida"),
+        ("Report submitted by Gavin Moss, Enforcement Officer, Calder Council.", "Gavin Moss"),
+        ("Referral from Jenna Fox (Social Worker). Concern: ...", "Jenna Fox"),
+        ("same car outside the school again cheers Nadia 07700 900318", "Nadia"),
+        ("lads dealing out the back of the kebab shop again thanks jo x", "jo"),
+        ("Visit notes. Carer: Ruth Ingham, employee 22981. Client says ...", "Ruth Ingham"),
+    ],
+)
+def test_more_ways_of_giving_a_name(text: str, expected: str) -> None:
+    assert any(expected in part for part in about_the_reporter(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's Tyler again dealing from the bus shelter, he's there every night.",
+        "It's Connor Platt at number 8, he keeps revving his bike at 2am.",
+        "Threats sent by Dean Marsh have continued all week.",
+        "Report from Dean Marsh's mum: she says he has been threatened.",
+        "Signed by Mr Jason Reid, the landlord, who refuses to do repairs.",
+        "Forwarded by Cllr O'Neill from the community page: a post about the car wash.",
+        "Referral from: Primary school DSL. Concern: online grooming.",
+        "kids throwing stones at the swans then at me. 10 yr olds maybe. Ashby",
+        "she lives in a house with 6 other women. she is from Albania",
+        "I'm Kurdish and the men shout at me in the street.",
+        "Thanks Gary for sorting it last time",
+        "the man in the red van keeps parking on the zigzags thanks to the officer who came",
+    ],
+)
+def test_names_that_are_not_the_reporters(text: str) -> None:
+    assert about_the_reporter(text) == [], found(text)
+
+
+def test_subject_names_and_numbers_in_quoted_messages_are_flagged_not_redacted() -> None:
+    text = (
+        'My mum got this text from the builder:\n"Pay the rest by Friday. Regards, Lee '
+        'Cartwright, LC Roofing, 07700 900455"\nShe is 84.'
+    )
+    assert all(f.action == "flag" for f in get_sanitiser().analyse(text)), found(text)
+    forwarded = "FYI\n> The man at 3 shouts at my kids.\n> his number is 07700 900164"
+    assert ("PHONE", "07700 900164", "flag") in found(forwarded)
+    headers = "From: sam@example.com\nTo: asb.team@example.org\n\nMen sleep at the car wash."
+    assert found(headers) == [
+        ("EMAIL", "sam@example.com", "redact"),
+        ("EMAIL", "asb.team@example.org", "flag"),
+    ]
+    assert found("I rung the council on 0113 496 0999 three times.") == [
+        ("PHONE", "0113 496 0999", "flag")
+    ]
+
+
+def test_numbers_read_out_in_words() -> None:
+    mine = "[voice to text] ring me back on oh one one three four nine six oh two two seven"
+    assert found(mine) == [("PHONE", "oh one one three four nine six oh two two seven", "redact")]
+    theirs = "text him on oh seven seven double oh nine double oh five five two for weed"
+    assert [r[2] for r in found(theirs)] == ["flag"]
+    spoken = "it's Sergeant Price badge number three three one eight, two males detained"
+    assert any("three three one eight" in part for part in about_the_reporter(spoken))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Off duty, but it's PC Hannah Cole here, collar number 2291, I saw it.", "2291"),
+        ("Bus driver here, driver no. 4410 on the 19, lads with a knife.", "4410"),
+        ("Safeguarding concern logged by: Anika Sharma (DSL), staff no. T40871", "T40871"),
+        (
+            "Men sleeping in the back room.\nDr Paul Asante\nLimes Medical Centre\nGMC 7122334",
+            "GMC",
+        ),
+        ("Logged by PC 5512 Ryan Oakes, Chapeltown NPT: dealing from the phone box.", "5512"),
+        ("Visit log. Support worker: Kay Dunn, staff number 30117. Client reports ...", "30117"),
+        ("Fly-tipping on Gelder Lane.\nPayroll 88213", "88213"),
+    ],
+)
+def test_more_of_the_reporters_own_numbers(text: str, expected: str) -> None:
+    assert any(expected in part for part in about_the_reporter(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My name is Sue and PC Reid (badge 5521) was very rude to me on the phone.",
+        "Officer number 4471 attended last time and nothing happened.",
+        "Dr Hussain (GMC 7011223) prescribed her the medication.",
+        "Intel: PCSO 6633 Patel has seen the same white van three times.",
+    ],
+)
+def test_more_numbers_that_are_someone_elses(text: str) -> None:
+    assert [f for f in about_the_reporter(text) if any(c.isdigit() for c in f)] == [], found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "action"),
+    [
+        ("My partner and I are the only Vietnamese family on Granby Road.", "only", "redact"),
+        ("My dad is the only Jewish man on the street.", "only Jewish", "redact"),
+        ("Ours is the only house on the lane with a horse in the field.", "only", "redact"),
+        (
+            "I keep the pigeon loft at the bottom of Slack Lane, only one round here.",
+            "loft",
+            "redact",
+        ),
+        ("I'm the widower at the end house with the overgrown hedge.", "widower", "redact"),
+        (
+            "As the lady with the mobility scooter at the top of the hill I can't chase them.",
+            "scooter",
+            "redact",
+        ),
+        ("I'm the house directly opposite, with the green door.", "directly opposite", "redact"),
+        ("I'm the one you see walking the two greyhounds every morning.", "greyhounds", "redact"),
+        ("I'm a receptionist at Parkside Dental and the same man waits outside.", "Parkside", None),
+        ("I work nights at the Shell garage on the bypass.", "Shell garage", None),
+        ("I'm on nights at the depot so I see the van.", "nights at the depot", "redact"),
+        ("My wife and I own the Black Bull on Church Street.", "Black Bull", None),
+        ("I'm the carer for the gentleman at 31 Beech Road.", "carer", "redact"),
+        ("I stay across the landing from them and the door goes all night.", "landing", "redact"),
+        # Where the subject lives, as known to the one person who calls: flagged.
+        ("I visit the old lady at 4 Canal Row every morning for her tablets.", "Canal Row", "flag"),
+    ],
+)
+def test_more_quasi_identifiers(text: str, expected: str, action: str | None) -> None:
+    hits = [f for f in get_sanitiser().analyse(text) if about_reporter(f) and expected in f.text]
+    assert hits, found(text)
+    if action is not None:  # a span with capitalised words may be flagged for the human
+        assert hits[0].action == action, found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My son is only 13 and they gave him a knife to hold.",
+        "My car is the only thing they haven't damaged yet.",
+        "As the man in the black coat walked past I saw him drop something.",
+        "I keep the shop door locked now after last week.",
+        "I work nights at the weekend so I can't always ring.",
+        "I think the lad at 9 is the only one on the street with a quad bike.",
+        "I'm a security guard at the Merrion Centre and saw a theft.",
+        "I am the allocated worker for a 14-year-old boy who keeps going missing.",
+        "I'm a volunteer and several clients have mentioned a man offering loans.",
+    ],
+)
+def test_ordinary_mentions_stay_unflagged(text: str) -> None:
+    assert about_the_reporter(text) == [], found(text)

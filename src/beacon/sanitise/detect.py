@@ -28,8 +28,10 @@ Rules, in order:
    ``REPORTER_NAME``, ``REPORTER_ADDRESS``, ``SELF_REFERENCE``, ``SIGNATURE`` and
    ``STAFF_ID`` are redacted, except that a recogniser unsure whose a detail is marks it to be
    flagged for the human sanitiser instead (a cue that also says where the subject lives, "the
-   flat above mine"; a span that may name someone else; a name alone on the last line; a bare
-   "Name:" field in a form that does not say whose).
+   flat above mine", "I visit the old lady at 4 Canal Row"; a span that may name someone else;
+   a name alone on the last line or after a closing at the end of a run-on text; a bare
+   "Name:" field in a form that does not say whose; a sign-off in quoted material; a
+   registration or licence number with no one else named before it).
 3. Contact details (``PHONE``, ``EMAIL``, ``SOCIAL_HANDLE``, ``URL``): the cue word nearest the
    detail in the same sentence decides, looking first before it (up to 80 characters), then
    after it (up to 60). First-person cues ("my number", "call me on", "I'm on", "contact me",
@@ -37,7 +39,10 @@ Rules, in order:
    "gives out", "text this number to buy", "got a text from", "scam", "I rang the council
    on") mean flag. No cue: redact
    (a number nobody claims may be the reporter's), except that a detail continuing a flagged one
-   just before it ("... also a second phone X") is flagged too.
+   just before it ("... also a second phone X") is flagged too, and so is one on an e-mail's
+   To/Cc line or in quoted material (a "> " line of a forwarded message, or a message the
+   reporter copies in quotes), whose owner the human sanitiser judges. Numbers read out in
+   words in voice-to-text transcripts ("oh seven seven double oh nine ...") are phone numbers.
 4. ``VEHICLE_REGISTRATION``: redact after a first-person vehicle cue ("my car", "our van",
    "my reg") within 40 characters, otherwise flag.
 5. ``POSTCODE``: redact when a self-reference is within 100 characters either side, or a
@@ -98,6 +103,7 @@ from beacon.sanitise.recognisers import (
     UrlRecognizer,
     normalise_postcode,
     plausible_vrm,
+    quoted,
     reporter_patterns,
     section_owner,
 )
@@ -257,7 +263,8 @@ THIRD_PARTY_CONTACT_RE = re.compile(
     r"|\bfrom\s+the\s+number\b|\bnumber\s+(?:he|she|they|his|her|their)\b"
     r"|\b(?:county\s+line|deal\s+line|burner|line\s+(?:number|is|called))\b"
     # An organisation's number: "I rang the council on ...", "the helpline number is ..."
-    r"|\b(?:rang|called|phoned|contacted|ring|call|phone|contact)\s+(?:the\s+)?(?:council|"
+    r"|\b(?:rang|rung|called|phoned|contacted|ring|call|phone|contact|emailed|e-mailed|"
+    r"messaged|tried)\s+(?:the\s+)?(?:council|"
     r"helpline|crimestoppers|police|housing(?:\s+office)?|office|surgery|school|nhs|samaritans|"
     r"asb\s+team|switchboard|reception|letting\s+agents?|agency)\b"
     r"|\b(?:council|helpline|crimestoppers|housing|switchboard|reception|office|nhs|samaritans|"
@@ -329,12 +336,23 @@ OTHER_FIELD_RE = re.compile(
 )
 
 
+# An e-mail header naming who received the message, not who wrote it.
+RECIPIENT_LINE_RE = re.compile(
+    r"^[ \t>]*(?:to|cc|bcc|sent\s+to)[ \t]*:", re.IGNORECASE | re.MULTILINE
+)
+
+
 def _field_owner(text: str, start: int) -> str | None:
     """Why a contact detail with no cue is someone else's: it is in a form field, or a form
-    section, about another person ("Section B - Child/young person")."""
+    section, about another person ("Section B - Child/young person"), on a message's
+    recipient line, or in quoted material."""
     line_start = text.rfind("\n", 0, start) + 1
     if OTHER_FIELD_RE.match(text[line_start:start]):
         return "in a form field about someone else"
+    if RECIPIENT_LINE_RE.match(text, line_start):
+        return "on a message's recipient line"
+    if quoted(text, start):
+        return "in quoted material: for the human sanitiser to decide"
     if ":" in text[line_start:start] and section_owner(text, line_start) == "other":
         return "in a form section about someone else"
     return None

@@ -12,9 +12,13 @@ names (``PHONE``, ``POSTCODE``...) and a short human reason in their recognition
 - ``identity``: postcodes, NINO, NHS numbers, vehicle registrations;
 - ``self_reference``: where reporters identify themselves in running text (their address,
   exact position next to the subject, a role or trait nobody else round there has), with
+  ``traits`` (traits said in passing: "as the lady with the scooter ...", ", only one round
+  here"), ``neighbours`` (the subject placed from the reporter's home: "the lad next door"),
   ``clauses`` (where such a statement stops) and ``vocabulary`` (the word lists);
 - ``signature``: the names reporters give (introductions, sign-offs, form fields),
-  professional signature blocks and, with ``staff_id``, staff or officer numbers;
+  professional signature blocks and, with ``staff_id``, staff or officer numbers; ``names``
+  (what a name looks like), ``forms`` (form fields and sections) and ``attribution`` (by-lines
+  and sign-offs at the end of run-on texts) serve it;
 - ``reporter``: the details the reporter typed into the form's optional contact fields.
 
 Only the standard library ``re`` is used: the patterns are simple and it is faster than
@@ -37,6 +41,7 @@ from beacon.sanitise.recognisers.base import (
     digit_windows,
     has_public_suffix,
     make_result,
+    quoted,
 )
 from beacon.sanitise.recognisers.clauses import clause_end, statement_end
 from beacon.sanitise.recognisers.contact import (
@@ -130,6 +135,7 @@ __all__ = [
     "normalise_phone",
     "normalise_postcode",
     "plausible_vrm",
+    "quoted",
     "reporter_patterns",
     "section_owner",
     "statement_end",

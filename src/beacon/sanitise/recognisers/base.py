@@ -150,3 +150,18 @@ def before(text: str, start: int, width: int) -> str:
 
 def after(text: str, end: int, width: int) -> str:
     return text[end : end + width]
+
+
+# Quoted material: a line of an e-mail reply ("> ..."), or text inside a quotation opened
+# earlier on the same line (a message the reporter copies in: the builder wrote "...").
+_QUOTED_LINE_RE = re.compile(r"^[ \t]*>", re.MULTILINE)
+
+
+def quoted(text: str, position: int) -> bool:
+    """Whether ``position`` is in quoted material: someone else's words, or a forwarded
+    original, whose owner the human sanitiser should judge."""
+    line_start = text.rfind("\n", 0, position) + 1
+    if _QUOTED_LINE_RE.match(text, line_start):
+        return True
+    head = text[line_start:position]
+    return head.count('"') % 2 == 1 or head.count("“") > head.count("”")

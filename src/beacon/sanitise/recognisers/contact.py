@@ -89,12 +89,69 @@ def _check_phone(match: re.Match[str], text: str) -> Verdict:
     return 0.85, f"UK {kind} number"
 
 
+# A number read out in a voice-to-text transcript: "oh seven seven double oh nine ...".
+_DIGIT_WORDS = {
+    "oh": "0",
+    "o": "0",
+    "zero": "0",
+    "nought": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+}
+_SPOKEN_DIGIT = r"(?:oh|o|zero|nought|one|two|three|four|five|six|seven|eight|nine)"
+SPOKEN_PHONE_RE = re.compile(
+    r"\b(?:oh|o|zero|nought)(?:[ \t,\-]+(?:(?:double|treble|triple)[ \t]+)?"
+    + _SPOKEN_DIGIT
+    + r"){8,11}\b",
+    re.IGNORECASE,
+)
+
+
+def spoken_digits(words: str) -> str:
+    """The digits of a number read out ("double oh nine" -> "009")."""
+    digits: list[str] = []
+    repeat = 1
+    for word in re.findall(r"[a-z]+", words.lower()):
+        if word in ("double", "treble", "triple"):
+            repeat = 2 if word == "double" else 3
+            continue
+        digits.append(_DIGIT_WORDS[word] * repeat)
+        repeat = 1
+    return "".join(digits)
+
+
+def _check_spoken_phone(match: re.Match[str], text: str) -> Verdict:
+    digits = spoken_digits(match.group(0))
+    nsn = digits[1:]
+    if nsn[:1] not in _NSN_LENGTHS or len(nsn) not in _NSN_LENGTHS[nsn[:1]]:
+        return None
+    return 0.8, "UK number read out in words"
+
+
 class UkPhoneRecognizer(RuleRecognizer):
-    """UK phone numbers in every common written form, drama ranges included."""
+    """UK phone numbers in every common written form, drama ranges included, and read out in
+    words in voice-to-text transcripts."""
 
     def __init__(self) -> None:
         super().__init__(
-            "PHONE", [Rule("uk phone", PHONE_RE, _check_phone, near_digits=True)], "BeaconUkPhone"
+            "PHONE",
+            [
+                Rule("uk phone", PHONE_RE, _check_phone, near_digits=True),
+                Rule(
+                    "uk phone in words",
+                    SPOKEN_PHONE_RE,
+                    _check_spoken_phone,
+                    hint=("oh ", "zero ", "nought "),
+                ),
+            ],
+            "BeaconUkPhone",
         )
 
     def analyze(

@@ -36,6 +36,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from beacon.sanitise.recognisers.base import ACTION_KEY, make_result
 from beacon.sanitise.recognisers.clauses import clause_end, statement_end, strip_span
+from beacon.sanitise.recognisers.neighbours import third_person_positions
+from beacon.sanitise.recognisers.traits import as_traits, only_tails
 from beacon.sanitise.recognisers.vocabulary import (
     BUSINESS,
     I_AM,
@@ -58,8 +60,9 @@ _ADDRESS_LIKE_RE = re.compile(
     + "|".join(w.capitalize() for w in STREET_WORDS.split("|"))
     + r"))\b"
     r"|\b(?:above|below|under|underneath|beneath|opposite|opp|(?:next|nxt)\s+(?:door|dor|to|2)|"
-    r"behind|beside|"
-    r"directly|across\s+(?:from|the\s+(?:road|street|way))|over\s+the\s+(?:road|street)|"
+    r"behind|beside|attached|joined|adjoining|"
+    r"directly|across\s+(?:from|the\s+(?:road|street|way|landing|landin|hall|corridor|stairs?|"
+    r"stairwell|passage))|over\s+the\s+(?:road|street)|"
     r"upstairs|downstairs|round\s+the\s+corner|top\s+of|bottom\s+of|end\s+of|corner\s+of)\b",
     re.IGNORECASE,
 )
@@ -116,7 +119,8 @@ _POSITION_TAILS = (
 _SUBJECT_WORDS = frozenset({"i", "im", "we", "me", "us", "ah'm", "ah’m", "ahm", "ah"})
 _POSSESSIVE_WORDS = frozenset({"my", "our", "me"})
 FIRST_PERSON_WORD_RE = re.compile(
-    r"\b(?:i|im|we|my|our|ours|me|mine|us|ah['’]?m|ah(?=\s+(?:live|bide|stay)\b))\b(?!['’]d\b)",
+    r"\b(?:i|im|we|my|our|ours|me|mine|us|ah['’]?m|"
+    r"ah(?=\s+(?:live|bide|stay|keep|run|work|own|wis|hae|dae)\b))\b(?!['’]d\b)",
     re.IGNORECASE,
 )
 _SUBJECT_LEAD_BODY = (
@@ -127,6 +131,15 @@ _SUBJECT_LEAD_BODY = (
 )
 _SUBJECT_LEAD = re.compile(_SUBJECT_LEAD_BODY + r"\s+$", re.IGNORECASE)
 
+# Family members a reporter may describe: "my mum is the only Polish lady on our street".
+_KIN = (
+    r"mum|mom|mam|mother|dad|father|son|daughter|wife|husband|partner|nan|gran|grandad|"
+    r"grandma|kids|children|boy|girl|brother|sister|family|parents"
+)
+_SHIFT = (
+    r"(?:morning|early|late|night|day|evening|weekend|afternoon|graveyard|back|twilight|"
+    r"overnight)"
+)
 _MY_PLACE = (
     r"(?:my|our|me)\s+(?:[\w'’-]+\s+){0,2}?(?:flat|house|home|bungalow|maisonette|cottage|"
     r"property|place|bedroom|kitchen|window|windows|balcony|garden|gardens|yard|patio|landing|"
@@ -138,7 +151,8 @@ _HOUSE_NUMBER = r"\d{1,4}[a-z]?\b(?![:.]\d|\s*(?:am|pm|o['’]?clock|ish|mins?|m
 
 _DWELLING_LEAD = (
     r"\b(?:the\s+|their\s+|his\s+|her\s+)?(?:(?!(?:i|we|my|our)\b)[\w'’-]+\s+){0,2}?"
-    r"(?:flat|flats|house|houses|home|property|bungalow|maisonette|place|garden|yard|shop)"
+    r"(?:flat|flats|house|houses|home|property|bungalow|maisonette|place|garden|yard|shop|"
+    r"factory|farm|unit|garage|workshop)"
 )
 
 SELF_PATTERNS: tuple[SelfPattern, ...] = (
@@ -207,7 +221,14 @@ SELF_PATTERNS: tuple[SelfPattern, ...] = (
             r"(?:" + I_AM + r"|(?:me|us)\s+(?:and|&)\s+(?:my|the|our)\s+[\w'’-]+\s+(?:are|were))"
             r"\s+(?:(?!not\b)[\w'’-]+\s+){0,3}?(?:the\s+)?only\b(?!\s+(?:just|a\s+bit|here\s+for))"
             r"|(?:my|our|me)\s+(?:[\w'’-]+\s+){0,2}?(?:house|flat|home|garden|bungalow|place|"
-            r"property|window|balcony|door|car|family)(?:['’]s|\s+is|\s+are)\s+(?:the\s+)?only\b"
+            r"property|window|balcony|door|car|van|family|shop|cafe|café|business|pub|bar|"
+            r"takeaway|salon|stall)(?:['’]s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+)?only\b"
+            # "my mum is the only Polish lady", not "my son is only 13".
+            r"|(?:my|our|me)\s+(?:[\w'’-]+\s+){0,1}?(?:" + _KIN + r")(?:['’]s|\s+is|\s+are|"
+            r"\s+was|\s+were)\s+the\s+only\b"
+            # "My partner and I are the only deaf couple", "Mine is the only other house"
+            r"|(?:my|our)\s+[\w'’-]+\s+(?:and|&)\s+(?:i|me)\s+(?:are|were)\s+(?:the\s+)?only\b"
+            r"|(?:mine|ours)\s+(?:is|are|was|were)\s+(?:the\s+)?only\b"
             r"|(?:my|our|me)\s+(?:[\w'’-]+\s+){0,2}?(?:house|flat|home|bungalow|place|property)"
             r"(?:['’]s|\s+is)\s+the\s+one\s+(?:with|that|which|at|on|opposite|next|by|in)\b",
             re.IGNORECASE,
@@ -220,9 +241,10 @@ SELF_PATTERNS: tuple[SelfPattern, ...] = (
     SelfPattern(
         "trait",
         re.compile(
-            I_AM + r"\s+the\s+(?:[\w'’-]+\s+){0,2}?(?:" + PERSON + r")\s+(?:with|who|that|"
+            I_AM + r"\s+the\s+(?:[\w'’-]+\s+){0,2}?(?:" + PERSON + r"),?\s+"
+            r"(?:(?:directly|right|just|immediately|straight)\s+)?(?:with|who|that|"
             r"wi['’]?|at|in|on|next|opposite|across|over|above|below|under|underneath|"
-            r"behind|by|from|whose|living|always)\b"
+            r"behind|by|from|whose|living|always|you|u|everyone|everybody|people|folk)\b"
             r"(?!\s+(?:(?:has|had|have|'s|’s)\s+)?(?:called|rang|phoned|emailed|wrote|contacted|"
             r"messaged|sent|rung|been\s+(?:calling|ringing|emailing))\b(?!\s+(?:to\s+)?(?:them|"
             r"him|her)\b))",
@@ -261,31 +283,71 @@ SELF_PATTERNS: tuple[SelfPattern, ...] = (
             r"next[\s-]door\s+neighbou?r|neighbou?r|carer|support\s+worker|social\s+worker|"
             r"key\s*worker|postman|postwoman|postie|cleaner|childminder|lodger|tenant|"
             r"caretaker|driver)\b"
-            r"|" + I_AM + r"\s+(?:an?\s+)?(?:[\w'’-]+\s+){1,2}in\s+the\s+(?:house|home)\s+of\b",
+            r"|" + I_AM + r"\s+(?:an?\s+)?(?:[\w'’-]+\s+){1,2}in\s+the\s+(?:house|home)\s+of\b"
+            # A job in a small business placed on a street: "I am pharmacist in the pharmacy
+            # at the corner of Spencer Place".
+            r"|" + I_AM + r"\s+(?:an?\s+)?(?:" + ROLE_VOCAB + r")\s+(?:at|in)\s+the\s+"
+            r"(?:[\w'’&-]+\s+){0,2}?" + BUSINESS + r"\s+(?:at|on|in|by|near|opposite)\s+"
+            r"(?:the\s+(?:corner|end|top|bottom)\s+of\s+)?(?-i:[A-Z])"
+            # A job at a named place: "I'm a receptionist at Parkside Dental".
+            r"|" + I_AM + r"\s+an?\s+(?!(?:lady|man|woman|girl|boy|lad|fella|bloke|guy|person|"
+            r"one|mum|dad|resident|tenant)\b)(?:[\w'’-]+\s+){0,2}?(?:" + ROLE_VOCAB + r")\s+"
+            r"at\s+(?:the\s+)?(?-i:[A-Z][\w'’&-]+)(?:\s+(?-i:[A-Z][\w'’&-]+))*(?![\w'’&-]|\s+(?-i:[A-Z]))"
+            # ... but not one of many at a large place ("a security guard at the Merrion
+            # Centre", "a nurse at St James's Hospital").
+            r"(?<!Centre)(?<!Center)(?<!Hospital)(?<!Infirmary)(?<!University)(?<!College)"
+            r"(?<!Council)(?<!Team)(?<!Service)(?<!Services)(?<!Trust)(?<!Police)(?<!Airport)"
+            r"(?<!Station)(?<!Prison)(?<!Park)(?<!Mall)",
             re.IGNORECASE,
         ),
         extent="sentence",
         words=_SUBJECT_WORDS,
     ),
-    # "I'm on the morning shift"
+    # "I'm on the morning shift", "I'm on nights at the depot", "I work nights at the Shell
+    # garage", "I do the early shift at Greggs": who is there at a given time.
     SelfPattern(
         "role",
         re.compile(
-            I_AM + r"\s+on\s+the\s+(?:morning|early|late|night|day|evening|weekend|afternoon|"
-            r"graveyard|back)\s+shift\b",
+            I_AM + r"\s+on\s+(?:the\s+|every\s+|all\s+the\s+)?" + _SHIFT + r"\s+shifts?\b"
+            # With a place: "I'm on nights at the depot", "I work nights at the garage".
+            r"|(?:" + I_AM + r"\s+on|(?:i|we|ah)\s+(?:work|do|cover))\s+(?:the\s+|every\s+|"
+            r"all\s+the\s+)?(?:" + _SHIFT + r"\s+shifts?|nights|lates|earlies|weekends|"
+            r"evenings)\s+(?:at|in|for)\b(?!\s+(?:the\s+)?(?:weekends?|moment|night|nights|"
+            r"minute|mo|a\s+bit|a\s+while|now)\b)",
             re.IGNORECASE,
         ),
+        extent="sentence",
         words=_SUBJECT_WORDS,
+    ),
+    # "I visit the old lady at 4 Canal Row every morning": where the subject lives, as known
+    # to the one person who calls there. Flagged: it places the subject too.
+    SelfPattern(
+        "position",
+        re.compile(
+            r"(?:i|we)\s+(?:visit|visits|care\s+for|look\s+after|support|clean\s+for|sit\s+with|"
+            r"check\s+on|deliver\s+to|call\s+on|(?:go|pop)\s+in(?:\s+[\w'’-]+){0,4}?\s+to)\s+"
+            r"(?:the|an?|this|that)\s+"
+            r"(?:[\w'’-]+\s+){0,3}?(?:at|in|on)\s+(?=(?:number|no\.?|flat)\s*\d|\d)",
+            re.IGNORECASE,
+        ),
+        extent="clause",
+        words=_SUBJECT_WORDS,
+        flag=True,
     ),
     # "I run the newsagents on the corner of Park Road", "we own the chip shop"
     SelfPattern(
         "role",
         re.compile(
-            r"(?:i|we)\s+(?:run|manage|own|runs|owns)\s+(?:the|a|an|our)\s+"
+            r"(?:i|we|ah)\s+(?:run|manage|own|runs|owns)\s+(?:the|a|an|our|t['’])\s*"
             r"(?:(?!(?:to|from|at|in|on|into|past|round|for|by)\b)[\w'’&-]+\s+){0,2}?"
             + BUSINESS
             + r"\b"
-            r"|(?:i|we)\s+(?:run|manage|own)\s+(?-i:[A-Z][\w'’&-]+)",
+            # "I keep the corner shop on Dene Street", not "I keep the shop door locked".
+            r"|(?:i|we|ah)\s+(?:keep|keeps)\s+(?:the|t['’])\s*"
+            r"(?:(?!(?:to|from|at|in|on|into|past|round|for|by)\b)[\w'’&-]+\s+){0,2}?"
+            + BUSINESS
+            + r"(?=\s+(?:on|at|in|by|near|opposite|behind|o['’]?|for|next)\b|\s*[,.;]|\s*$)"
+            r"|(?:i|we)\s+(?:run|manage|own|keep)\s+(?:the\s+)?(?-i:[A-Z][\w'’&-]+)",
             re.IGNORECASE,
         ),
         extent="sentence",
@@ -326,7 +388,9 @@ SELF_PATTERNS: tuple[SelfPattern, ...] = (
         "position",
         re.compile(
             r"(?:" + _SUBJECT_LEAD_BODY + r"\s+(?:opposite|above|below|beneath|"
-            r"underneath|under)|" + _DWELLING_LEAD + r"\s+(?:next\s+to|beside|behind|facing|"
+            r"underneath|under)|"
+            + _DWELLING_LEAD
+            + r"\s+(?:n(?:e)?xt\s+(?:to|2)|beside|behind|facing|"
             r"adjoining|attached\s+to|joined\s+to))\s+$",
             re.IGNORECASE,
         ),
@@ -412,45 +476,6 @@ _SEEING_RE = re.compile(
 )
 # A window or balcony is a vantage point by itself ("..., from my kitchen window.").
 _WINDOW_RE = re.compile(r"\b(?:windows?|balcony)\b", re.IGNORECASE)
-# Third-person positions with no first-person word: "the lad next door", "our next-door
-# neighbours", "the lad from next door but one", "the house ... across the road".
-NEXT_DOOR_RE = re.compile(
-    r"\b(?:(?:the|our|my|me|their)\s+(?:[\w'’-]+\s+){0,2}?)?(?:from\s+)?(?:next|nxt)[\s-]?do+r"
-    r"(?:['’]s\b)?"
-    r"(?:\s+but\s+(?:one|two))?(?:\s+neighbou?rs?)?(?!\s+to\s+(?!me\b|us\b))"
-    r"(?:\s+(?:to|2)\s+(?:me|us))?",
-    re.IGNORECASE,
-)
-# "the flat above", "the people upstairs", "the house opposite" with nothing after naming
-# another place: above or opposite the reporter.
-RELATIVE_RE = re.compile(
-    r"\b(?:the|their)\s+(?:[\w'’-]+\s+){0,1}?(?:flat|house|home|bungalow|maisonette|people|"
-    r"family|lads?|man|woman|couple|neighbours?|bloke|tenants?|lot)\s+(?P<where>upstairs|"
-    r"downstairs|above|below|beneath|underneath|opposite|over\s+the\s+road|(?:a\s+few|two|three|"
-    r"four|five|\d)\s+doors?\s+(?:down|up|along))\b"
-    r"(?!\s+(?:the|a|an|from|of|to|number|no|his|her|their|them|him|that|this|those|"
-    r"\w+['’]s)\b|\s+(?-i:[A-Z0-9]))",
-    re.IGNORECASE,
-)
-_DETERMINER_RE = re.compile(r"\b(?:the|our|my|me|their|from)\b", re.IGNORECASE)
-_HOUSEHOLD_VERB_RE = re.compile(r"\s+(?:is|are|has|have|had|was|were|keep|keeps)\b", re.I)
-_RELATIVE_CUES = (
-    "upstairs",
-    "downstairs",
-    "above",
-    "below",
-    "beneath",
-    "opposite",
-    "over the",
-    "doors ",
-    "door down",
-    "door up",
-)
-ACROSS_RE = re.compile(
-    r"\b(?:house|flat|home|bungalow|property|people|family|lads?|man|woman|couple|neighbours?|"
-    r"lot)\b(?:\s+[\w'’-]+){0,6}?\s+(?P<where>(?:across|over)\s+the\s+(?:road|street|way))\b",
-    re.IGNORECASE,
-)
 # "As the only Muslim family on the street, we ...", "being the only one with a key"
 ONLY_AS_RE = re.compile(r"\b(?:as|being)\s+(?:the\s+)?only\b", re.IGNORECASE)
 # "I write as the tenant of Flat 7", "As churchwarden at St Michael's, I must report",
@@ -462,10 +487,18 @@ AS_ROLE_RE = re.compile(
     re.IGNORECASE,
 )
 _TITLED_NAME_RE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+(?:and\s+Mrs\s+)?[A-Z][a-z]")
-_FIRST_PERSON_PLACE_BEFORE = re.compile(r"\b(?:my|our|me)\s+$", re.IGNORECASE)
 
+_ONE_OF_MANY_RE = re.compile(
+    r"(?<=\bfor)\s+(?:a|an|one|some|several|many|two|three|four|\d+)\b", re.IGNORECASE
+)
 _WHERE_BEFORE_RE = re.compile(r"\bwhere\s+$", re.IGNORECASE)
-_NOT_ONLY_RE = re.compile(r"\bnot\s+(?:the\s+)?only\b|\bonly\s+(?:just|been|had|got)\b", re.I)
+_NOT_ONLY_RE = re.compile(
+    r"\bnot\s+(?:the\s+)?only\b|\bonly\s+(?:just|been|had|got)\b"
+    # "my car is the only thing they didn't touch": not a trait.
+    r"|\bonly\s+(?:thing|things|time|times|way|reason|option|choice|hope|problem|issue|"
+    r"place\s+(?:i|we))\b",
+    re.IGNORECASE,
+)
 # "I'm the only one who seems to care" says how the reporter feels, not who they are.
 _ONLY_FEELING_RE = re.compile(
     r"\bonly\s+ones?\s+(?:who|that)(?:['’]s|\s+is|\s+are)?\s+(?:seems?|cares?|bothers?|"
@@ -535,7 +568,8 @@ class SelfReferenceRecognizer(EntityRecognizer):
                 ):
                     continue
                 results.extend(self._result(text, start, end, cue.kind, cue.flag))
-        results.extend(self._third_person_positions(text))
+        for start, end in third_person_positions(text):
+            results.extend(self._result(text, start, end, "position", True))
         lowered = text.lower()
         if " as " in lowered or lowered.startswith("as ") or "\nas " in lowered:
             for match in AS_ROLE_RE.finditer(text):
@@ -544,7 +578,12 @@ class SelfReferenceRecognizer(EntityRecognizer):
                     continue
                 end = statement_end(text, match.end())
                 results.extend(self._result(text, match.start(), end, "role", False))
+        if "as the" in lowered:
+            for start, end in as_traits(text):
+                results.extend(self._result(text, start, end, "trait", False))
         if "only" in lowered:
+            for start, end in only_tails(text):
+                results.extend(self._result(text, start, end, "trait", False))
             for match in ONLY_AS_RE.finditer(text):
                 low, high = _sentence_bounds(text, match.start())
                 if _ONLY_FEELING_RE.search(text, match.start(), high) or not (
@@ -584,12 +623,14 @@ class SelfReferenceRecognizer(EntityRecognizer):
     def _extend(text: str, cue: SelfPattern, match: re.Match[str]) -> tuple[int, int] | None:
         start, end = match.span()
         if cue.kind == "trait" and (
-            _NOT_ONLY_RE.search(match.group(0))
+            _NOT_ONLY_RE.search(text, match.start(), min(len(text), match.end() + 20))
             or _ONLY_FEELING_RE.search(text, match.start(), min(len(text), match.end() + 40))
         ):
             return None
         if cue.kind == "role" and not _role_ok(match.group(0)):
             return None
+        if cue.kind == "role" and _ONE_OF_MANY_RE.match(text, end):
+            return None  # "I'm the allocated social worker for a 15-year-old": one of many
         if cue.extent == "clause":
             if _WHERE_BEFORE_RE.search(text, max(0, start - 8), start):
                 return None  # "they know where I live"
@@ -600,64 +641,6 @@ class SelfReferenceRecognizer(EntityRecognizer):
         if cue.extent == "sentence":
             return start, max(end, statement_end(text, end))
         return start, end
-
-    def _third_person_positions(self, text: str) -> list[RecognizerResult]:
-        """ "The lad next door", "our next-door neighbours", "the house with the white Range
-        Rover across the road": the subject lives next to the reporter. Flagged."""
-        results: list[RecognizerResult] = []
-        lowered = text.lower()
-        for match in _in_windows(NEXT_DOOR_RE, text, lowered, ("next", "nxt"), 40, 40):
-            start, end = match.span()
-            possessive = match.group(0).endswith(("'s", "’s"))
-            # Bare "next door" only when it stands for a household ("next door is a student
-            # house", "next door have ...").
-            if (
-                not possessive
-                and not _DETERMINER_RE.search(match.group(0))
-                and not _HOUSEHOLD_VERB_RE.match(text, end)
-            ):
-                continue
-            results.extend(self._result(text, start, end, "position", True))
-        for match in _in_windows(RELATIVE_RE, text, lowered, _RELATIVE_CUES, 40, 30):
-            results.extend(self._result(text, match.start(), match.end(), "position", True))
-        across = ("the road", "the street", "the way")
-        for match in _in_windows(ACROSS_RE, text, lowered, across, 80, 20):
-            if _FIRST_PERSON_PLACE_BEFORE.search(text, max(0, match.start() - 6), match.start()):
-                continue
-            start, end = match.span("where")
-            results.extend(self._result(text, start, end, "position", True))
-        return results
-
-
-def _in_windows(
-    pattern: re.Pattern[str],
-    text: str,
-    lowered: str,
-    cues: tuple[str, ...],
-    before: int,
-    after: int,
-) -> list[re.Match[str]]:
-    """Matches of ``pattern`` near its cue words only (found with str.find: much faster than
-    running the pattern over the whole text)."""
-    windows: list[list[int]] = []
-    for cue in cues:
-        position = lowered.find(cue)
-        while position >= 0:
-            windows.append([max(0, position - before), min(len(text), position + len(cue) + after)])
-            position = lowered.find(cue, position + 1)
-    if not windows:
-        return []
-    windows.sort()
-    merged = [windows[0]]
-    for low, high in windows[1:]:
-        if low <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], high)
-        else:
-            merged.append([low, high])
-    found: list[re.Match[str]] = []
-    for low, high in merged:
-        found.extend(pattern.finditer(text, low, high))
-    return found
 
 
 _CAPITALISED_RE = re.compile(r"(?<![\w'’])[A-Z][a-z'’]+(?:\s+[A-Z][\w'’]*)*")

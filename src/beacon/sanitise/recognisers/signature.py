@@ -16,97 +16,77 @@
   5521)") is not the reporter's and is left alone, like incident and reference numbers.
 
 A name given on a line of its own with no closing word before it ("...\\nSue") is flagged,
-not redacted: it is probably the reporter, but it could be anyone's.
+not redacted: it is probably the reporter, but it could be anyone's. So is a sign-off inside
+quoted material (a "> " line, or a message copied in quotes): someone else's, or a forwarded
+original's. By-lines ("Concern logged by ...") and a name after a closing at the very end of a
+run-on text are found by ``attribution``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from beacon.sanitise.recognisers.base import ACTION_KEY, make_result
+from beacon.sanitise.recognisers.attribution import by_lines, end_sign_off, sentence_intros
+from beacon.sanitise.recognisers.base import ACTION_KEY, REASON_KEY, make_result, quoted
 from beacon.sanitise.recognisers.clauses import statement_end, strip_span
+from beacon.sanitise.recognisers.forms import (
+    EMPTY_VALUE_RE,
+    FIELD_RE,
+    NEXT_FIELD_RE,
+    VALUE_END_RE,
+    inline_fields,
+    section_owner,
+)
+from beacon.sanitise.recognisers.names import NAME_CORE, NAME_CORE_RE, name_ok
 from beacon.sanitise.recognisers.staff_id import (
     DIGIT_RE,
     I_AM_BEFORE_RE,
     NOT_ID_LABEL_RE,
     RANK_ID_RE,
+    REGISTRATION_RE,
     STAFF_ID_RE,
+    after_owner,
     first_person_number,
+    in_closing_lines,
     staff_id_matches,
+    third_person_before,
 )
 from beacon.sanitise.recognisers.vocabulary import (
     NOT_NAME_WORDS,
     RELATIONS,
     ROLES_AFTER_NAME,
-    TITLE,
     word_set,
 )
 
-# -- names -----------------------------------------------------------------------------------
-
-NAME_WORD = r"[A-Z][a-z'’]*[a-z](?:[A-Z][a-z'’]+)?(?:-[A-Z][a-z'’]+)?"
-INITIAL = r"[A-Z]\.?"
-NAME_CORE = (
-    r"(?:" + TITLE + r"(?:\s*(?:&|and)\s*" + TITLE + r")?\s+)?"
-    r"(?:(?:"
-    + INITIAL
-    + r"\s*){1,3}\s*"
-    + NAME_WORD
-    + r"|"
-    + NAME_WORD
-    + r"(?:\s+(?:"
-    + INITIAL
-    + r"\s+)?"
-    + NAME_WORD
-    + r"){0,2})"
-)
-CAPS_NAME = r"[A-Z]{2,}(?:['’-][A-Z]+)?(?:\s+[A-Z]{2,}(?:['’-][A-Z]+)?){1,2}"
-NAME_CORE_RE = re.compile(NAME_CORE + r"|" + CAPS_NAME)
-
-
-def name_ok(name: str) -> bool:
-    """Whether a capitalised run of words can be a person's name."""
-    words = [w for w in re.findall(r"[A-Za-z'’-]+", name) if len(w) > 1]  # not initials
-    if not words:
-        return False
-    titled = re.match(TITLE + r"\s", name + " ") is not None
-    if len(words) == 1 and not titled and words[0].lower().endswith("ing"):
-        return False  # "Trying ...": not a name
-    return all(w.lower().strip("'’") not in NOT_NAME_WORDS for w in words) or (
-        titled and len(words) >= 2
-    )
-
-
 _AFTER_NAME = (
     r"(?=\s*(?:[,.!;:)(—–\-]|$|\n|\s+(?:from|fae|frae|frm|at|here|and|of|in|on|im|i['’]m|"
-    r"x+)\b))"
+    r"x+|calling|speaking|ringing|again|btw|by\s+the\s+way|badge|collar|shoulder|warrant|an|fra|"
+    r"n)\b"
+    r"|\s+the\s+(?:guy|lad|man|woman|lady|girl|bloke|fella|one)\s+(?:from|at)\b))"
 )
 # Spoken fillers in voicemail transcripts: "Hi, um, it's, er, Janet".
-_FILLER = r"(?:(?:um+|uh+|er+|erm+|ah+)[,.]?\s+)*"
+_FILLER = r"(?:(?:um+|uh+|er+|erm+|ah+|yeah|yes|oh|right|ok|okay|well|so)[,.]?\s+)*"
 INTRO_RE = re.compile(
-    r"\b(?:my\s+name\s+is|my\s+name['’]?s|my\s+names|me\s+name['’]?s|me\s+names|"
-    r"my\s+name|i\s+am\s+called|i['’]?m\s+called|im\s+called)\s*:?\s+(?P<name>(?-i:"
-    + NAME_CORE
-    + r"))"
-    + _AFTER_NAME,
+    r"\b(?:my\s+name\s+is|my\s+name['’]?s|my\s+names|(?:me|ma|mah)\s+name['’]?s|"
+    r"(?:me|ma|mah)\s+names|my\s+name|(?:the\s+)?name['’]s|i\s+am\s+called|"
+    r"i['’]?m\s+called|im\s+called)\s*:?\s+(?P<name>(?-i:" + NAME_CORE + r"))" + _AFTER_NAME,
     re.IGNORECASE,
 )
 GREETING_INTRO_RE = re.compile(
     r"(?:\b(?:hi|hello|hiya|hey|morning|evening|afternoon|good\s+(?:morning|afternoon|"
-    r"evening)|ey\s+up|alright|howay)(?:\s+(?:there|all|team))?[,!.]?\s+"
+    r"evening)|ey\s+up|alright|awright|howay|now\s+then|aye|bore\s+da|noswaith\s+dda|"
+    r"salaam|salam|as-?salaam?u\s+alaikum|shalom|namaste|yeah|yes)(?:\s+(?:there|all|team|"
+    r"mate|love|pet|bab))?[,!.]?\s+"
     + _FILLER
     + r"(?:this\s+is|it['’]?s|its|i['’]?m|im|i\s+am|ah['’]?m)[,.]?\s+"
     + _FILLER
     + r"(?:me[,.]?\s+)?"
-    r"|^[ \t]*(?:this\s+is|i['’]?m|im|i\s+am|ah['’]?m)\s+)(?P<name>(?-i:"
-    + NAME_CORE
-    + r"))"
-    + _AFTER_NAME,
+    r"|^[ \t]*(?:\[[^\]\n]{1,40}\][ \t]*)?(?:this\s+is|i['’]?m|im|i\s+am|ah['’]?m|"
+    r"(?P<bare>it['’]?s|its))\s+" + _FILLER + r")(?P<name>(?-i:" + NAME_CORE + r"))" + _AFTER_NAME,
     re.IGNORECASE | re.MULTILINE,
 )
 HERE_INTRO_RE = re.compile(
@@ -114,6 +94,12 @@ HERE_INTRO_RE = re.compile(
     + NAME_CORE
     + r"))"
     r"\s+here\b",
+    re.IGNORECASE,
+)
+# Anywhere: "Off duty, but it's PC Hannah Cole here", "this is Dai Jones speaking".
+HERE_ANYWHERE_RE = re.compile(
+    r"\b(?:it['’]?s|its|this\s+is)\s+" + _FILLER + r"(?P<name>(?-i:" + NAME_CORE + r"))"
+    r"\s+(?:here|speaking|calling)\b",
     re.IGNORECASE,
 )
 GREETING_LOWER_RE = re.compile(
@@ -138,10 +124,13 @@ RELATION_INTRO_RE = re.compile(
 # "thx jade x" at the end of a text written in lower case: probably a name, flagged.
 LOWER_SIGN_OFF_RE = re.compile(
     r"(?:^|[.!?\n]\s*|\s)(?:thanks|thank\s+you|thx|ta|cheers|love|from)[ \t]*[,.!\-]*[ \t]+"
-    r"(?P<name>[a-z][a-z'\-]{2,15})[ \t]*x*[ \t]*[.!]?[ \t]*$"
+    r"(?P<name>(?!x+\b)[a-z][a-z'\-]{1,15})[ \t]*x*[ \t]*[.!]?[ \t]*$"
 )
+_OWNER_TYPES = frozenset({"REPORTER_NAME", "SIGNATURE"})
 _NOT_LOWER_NAMES = word_set(
-    "mate hun babe bye again you lol guys all officer officers so much lots loads very "
+    "mate hun babe bye again you lol guys all officer officers so much lots loads very ra ok "
+    "ya ye u2 m8 her him them me us it you there here now too that this theirs his hers ours "
+    "yours mine"
     "everyone anyone team police council in advance for advice"
 )
 _GREETINGS = ("hi", "hello", "hey", "i'm", "i’m", "im ", "i am", "this is", "it's", "its ")
@@ -157,9 +146,16 @@ _NAME_TAIL_RE = re.compile(
     r"|\s+(?:from|at|of)\s+(?:no\.?\s*|number\s+|num\s+|flat\s+|#)?\d+[a-z]?\b"  # "at 19"
     r"|\s*\([^()\n]{1,80}\)"  # "Jade (the girl from the bakery counter at greggs)"
     r"|,\s*the\s+(?:house|flat|one|bungalow|home)\s+(?:with|at|on|opposite|next|by)\b[^.!?\n]*"
+    r"|,?\s+the\s+(?:guy|lad|man|woman|lady|girl|bloke|fella|one)\s+(?:from|at)\b[^.!?\n,]*"
     r"|,\s*(?:the\s+)?(?:(?!(?:i|i['’]m|im|we|we['’]re|my|our)\b)[\w'’-]+\s+){0,2}?"
     r"(?:" + ROLES_AFTER_NAME + r")\s+(?:of|at|for)\b"
     r"[^.!?\n]*)+",
+    re.IGNORECASE,
+)
+# After "it's NAME" opening a text, words that make it an introduction: "it's Pat here",
+# "it's Sergeant Price badge number ...".
+_SPEAKING_RE = re.compile(
+    r",?\s+(?:here|calling|speaking|ringing|badge|collar|shoulder|warrant|staff\s+(?:no|number|id))\b",
     re.IGNORECASE,
 )
 _FROM_PLACE_RE = re.compile(r"\s*,?\s+(from|fae|frae|at)\s+(?:the|a|t['’])\s+", re.IGNORECASE)
@@ -174,7 +170,8 @@ _SOMEONE_ELSE_AFTER_RE = re.compile(
 
 CLOSINGS = (
     r"kind(?:est)?\s+regards|best\s+regards|warm(?:est)?\s+regards|many\s+thanks|thanks\s+again|"
-    r"thanks\s+very\s+much|thank\s+you(?:\s+very\s+much)?|with\s+thanks|best\s+wishes|"
+    r"thanks\s+very\s+much|thank\s+you(?:\s+very\s+much)?|with\s+(?:many\s+)?thanks|"
+    r"with\s+(?:best|kind(?:est)?|warm(?:est)?)\s+(?:wishes|regards)|best\s+wishes|"
     r"all\s+the\s+best|yours\s+(?:sincerely|faithfully|truly)|yours|regards|sincerely|"
     r"respectfully|thanks\s+so\s+much|thanks\s+a\s+lot|thank\s+u|thanku|thanks|thanx|thx|ty|"
     r"cheers|ta|ta\s+ra|tara|best|love|signed|take\s+care|speak\s+soon|god\s+bless|bless|"
@@ -226,35 +223,6 @@ _ROLE_ONLY_RE = re.compile(
     r"\s*(?:[A-Z][\w&'’-]*\s+){0,2}(?:manager|head|chair|director|proprietor|owner|"
     r"headteacher|coordinator|co-ordinator|lead|warden|caretaker|secretary|clerk|licensee)"
     r"\s*,\s*[A-Z]",
-    re.IGNORECASE,
-)
-
-# -- form fields -----------------------------------------------------------------------------
-
-FIELD_RE = re.compile(
-    r"^[ \t]*(?P<label>(?P<owner>your|referrer(?:['’]s)?|referring|reporter(?:['’]s)?|my|"
-    r"informant(?:['’]s)?|caller(?:['’]s)?|submitted\s+by|reported\s+by|completed\s+by|"
-    r"(?:reporting|case|investigating|attending)\s+officer|officer|author|contact|"
-    r"lead\s+professional|case\s*worker|key\s*worker|allocated\s+worker|oic|from)?[ \t]*"
-    r"(?P<what>(?:full\s+|first\s+|last\s+|given\s+|family\s+|sur|fore)?name|surname|forename|"
-    r"address|organi[sz]ation|agency|role|job\s+title|team|service|position|details)?)"
-    r"(?:[ \t]*\([^()\n]{0,20}\))?[ \t]*:[ \t]*(?P<value>[^\n]*\S)",
-    re.IGNORECASE | re.MULTILINE,
-)
-_NEXT_FIELD_RE = re.compile(r"[.;|]\s+(?=[A-Z][\w /'’-]{0,30}:)")
-_EMPTY_VALUE_RE = re.compile(
-    r"^\(?\s*(?:not\s+given|n/?a|none|nil|anonymous|withheld|prefer\s+not(?:\s+to\s+say)?|"
-    r"-+|unknown|not\s+known|\?+)\s*\)?\.?$",
-    re.IGNORECASE,
-)
-_REPORTER_HEADING_RE = re.compile(
-    r"referrer|reporter|your\s+details|about\s+you|contact\s+details|informant|"
-    r"section\s+a\b|person\s+(?:making|completing)",
-    re.IGNORECASE,
-)
-_OTHER_HEADING_RE = re.compile(
-    r"child|young\s+person|subject|concern|victim|suspect|perpetrator|offender|alleged|"
-    r"person\s+of|nominal|service\s+user|client|patient|pupil|problem|location|incident",
     re.IGNORECASE,
 )
 
@@ -318,7 +286,13 @@ class SignOffRecognizer(EntityRecognizer):
         signed = self._sign_off(text)
         results.extend(signed)
         results.extend(self._fields(text))
-        results.extend(self._staff_ids(text, signed))
+        for entity, start, end, reason, flag in (
+            *by_lines(text),
+            *end_sign_off(text),
+            *sentence_intros(text),
+        ):
+            results.extend(self._result(text, entity, start, end, reason, flag=flag))
+        results.extend(self._staff_ids(text, signed, results))
         return results
 
     def _result(
@@ -352,6 +326,15 @@ class SignOffRecognizer(EntityRecognizer):
         here = HERE_INTRO_RE.match(text)
         if here is not None:
             found.append(here)
+        for cue in (" here", " speaking", " calling"):
+            position = lowered.find(cue)
+            while position >= 0:
+                here_match = HERE_ANYWHERE_RE.search(
+                    text, max(0, position - 70), position + len(cue) + 1
+                )
+                if here_match is not None and all(here_match.span() != f.span() for f in found):
+                    found.append(here_match)
+                position = lowered.find(cue, position + 1)
         if any(cue in lowered for cue in _CONTACT_NAME_CUES):
             found.extend(CONTACT_NAME_RE.finditer(text))
         if greeted and ("'s " in text or "’s " in text):
@@ -390,6 +373,14 @@ class SignOffRecognizer(EntityRecognizer):
             tail = _NAME_TAIL_RE.match(text, end)
             if tail is not None:
                 end = tail.end()
+            if hit.re is GREETING_INTRO_RE and hit.group("bare"):
+                # "its Shona from 14 again" opens a text, but so does "It's Tyler again dealing
+                # from the shelter": only with words placing the name, and never redacted.
+                if (tail is None and not _SPEAKING_RE.match(text, end)) or (
+                    _SOMEONE_ELSE_AFTER_RE.match(text, end)
+                ):
+                    continue
+                unsure = True
             results.extend(
                 self._result(
                     text,
@@ -455,6 +446,10 @@ class SignOffRecognizer(EntityRecognizer):
             found = self._parse_block(text, block, closed_by=word)
             if found:
                 closed = True
+                if quoted(text, closing.start()):
+                    # A sign-off inside a message the reporter copies in is someone else's
+                    # (or a forwarded original's): the human sanitiser decides.
+                    found = [_as_flag(r) for r in found]
                 results.extend(found)
         dash = _DASH_SIGN_OFF_RE.search(text)
         if dash is not None and not closed:
@@ -520,7 +515,8 @@ class SignOffRecognizer(EntityRecognizer):
 
     @staticmethod
     def _name_line(text: str, start: int, end: int) -> bool:
-        position = start + len(text[start:end]) - len(text[start:end].lstrip())
+        # (a line of a quoted e-mail starts with "> ")
+        position = start + len(text[start:end]) - len(text[start:end].lstrip(" \t>"))
         rank = RANK_ID_RE.match(text, position, end)
         if rank is not None:
             return True
@@ -537,7 +533,7 @@ class SignOffRecognizer(EntityRecognizer):
         position = (
             first_start
             + len(text[first_start:first_end])
-            - len(text[first_start:first_end].lstrip())
+            - len(text[first_start:first_end].lstrip(" \t>"))
         )
         rank = RANK_ID_RE.match(text, position, first_end)
         if rank is not None:
@@ -554,8 +550,14 @@ class SignOffRecognizer(EntityRecognizer):
         if named and name is not None:
             following = text[name.end() : first_end]
             # "Thanks, Derek" but not "Thanks to the lads ..." or "Thanks Officer, you ...".
-            if following.strip() and not re.match(
-                r"\s*(?:[,(|]|[A-Z]{2,}\b|x+\b|\d{2,6}\b|$)", following, re.IGNORECASE
+            # (post-nominals are capitals: "for" after "Thanks Gary" is not one; a staff
+            # number may follow: "Royal Mail staff no. 884120")
+            if (
+                following.strip()
+                and not re.match(
+                    r"\s*(?:[,(|]|(?-i:[A-Z]{2,})\b|x+\b|\d{2,6}\b|$)", following, re.IGNORECASE
+                )
+                and not STAFF_ID_RE.match(following.lstrip())
             ):
                 named = False
             if re.match(r"\s*,\s*(?:for|to|and|as|again|so|but|i|we)\b", following, re.I):
@@ -645,7 +647,8 @@ class SignOffRecognizer(EntityRecognizer):
         if ":" not in text:
             return []
         results: list[RecognizerResult] = []
-        for field in FIELD_RE.finditer(text):
+        inline = [f for f in inline_fields(text) if f.group("owner")]
+        for field in [*FIELD_RE.finditer(text), *inline]:
             owner = (field.group("owner") or "").lower()
             what = (field.group("what") or "").lower()
             if not owner and not what:
@@ -653,7 +656,7 @@ class SignOffRecognizer(EntityRecognizer):
             if (owner == "my" and not what) or (what == "details" and not owner):
                 continue
             value = field.group("value")
-            if _EMPTY_VALUE_RE.match(value.strip()):
+            if EMPTY_VALUE_RE.match(value.strip()):
                 continue
             flag = False
             if not owner:
@@ -664,15 +667,20 @@ class SignOffRecognizer(EntityRecognizer):
                 # the form, but the human sanitiser decides.
                 flag = section == "unknown"
             start, end = field.span("value")
-            more = _NEXT_FIELD_RE.search(text, start, end)
+            more = NEXT_FIELD_RE.search(text, start, end)
             if more is not None:  # "Agency: Adult Social Care. Concern: ..." on one line
                 end = more.start()
                 value = text[start:end]
             if "address" in what:
                 entity = "REPORTER_ADDRESS"
             elif "name" in what or not what:
-                first = re.split(r"[,(<]", value)[0]
-                if not name_ok(first):
+                sentence = VALUE_END_RE.search(value)
+                if sentence is not None:
+                    end = start + sentence.end() - 1
+                    value = text[start:end]
+                first = re.split(r"[,(<]", value)[0].strip()
+                # "From: parish office": a name starts with a capital.
+                if not first[:1].isupper() or not name_ok(first):
                     continue
                 entity = "SIGNATURE" if "," in value else "REPORTER_NAME"
             else:
@@ -684,26 +692,37 @@ class SignOffRecognizer(EntityRecognizer):
 
     # -- staff numbers --------------------------------------------------------------------
 
-    def _staff_ids(self, text: str, signed: list[RecognizerResult]) -> list[RecognizerResult]:
+    def _staff_ids(
+        self, text: str, signed: list[RecognizerResult], owners: list[RecognizerResult]
+    ) -> list[RecognizerResult]:
+        """Staff numbers that are the reporter's: said in the first person, after a name or
+        signature of theirs on the same line, or on a line of their own at the end or in the
+        referrer's section. A registration or licence number with nobody else named before
+        it is flagged; other numbers ("PC 2091 came round") are left alone."""
         taken = [(r.start, r.end) for r in signed]
+        mine = [(r.start, r.end) for r in owners if r.entity_type in _OWNER_TYPES]
         results: list[RecognizerResult] = []
         for match in staff_id_matches(text):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken):
                 continue
-            if NOT_ID_LABEL_RE.search(match.group("label")):
+            label = match.group("label")
+            if NOT_ID_LABEL_RE.search(label):
                 continue
-            if (
-                not DIGIT_RE.search(match.group("value"))
-                and "code" not in match.group("label").lower()
-            ):
+            if not DIGIT_RE.search(match.group("value")) and "code" not in label.lower():
                 continue
             at_line_start = start == 0 or text[start - 1] == "\n"
-            if not first_person_number(text, start, match.group("label")) and not (
-                at_line_start and section_owner(text, start) == "reporter"
+            if (
+                first_person_number(text, start, label)
+                or (at_line_start and section_owner(text, start) == "reporter")
+                or after_owner(text, start, mine)
+                or in_closing_lines(text, start)
             ):
-                continue
-            results.extend(self._result(text, "STAFF_ID", start, end, "the reporter's number"))
+                results.extend(self._result(text, "STAFF_ID", start, end, "the reporter's number"))
+            elif REGISTRATION_RE.match(label) and not third_person_before(text, start):
+                results.extend(
+                    self._result(text, "STAFF_ID", start, end, "a registration number", flag=True)
+                )
         for match in RANK_ID_RE.finditer(text):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken):
@@ -713,30 +732,13 @@ class SignOffRecognizer(EntityRecognizer):
         return results
 
 
-def section_owner(text: str, position: int) -> str:
-    """Whose a bare "Name:" field is: "reporter" when the last heading or field label
-    before it is about the referrer, "other" when it is about someone else (a child, the
-    person of concern), "unknown" when nothing before it says."""
-    last_reporter = last_other = -1
-    for line_start, line in _iter_lines_before(text, position):
-        label = line.split(":", 1)[0] if ":" in line else line
-        if _REPORTER_HEADING_RE.search(label):
-            last_reporter = max(last_reporter, line_start)
-        if _OTHER_HEADING_RE.search(label):
-            last_other = max(last_other, line_start)
-    if last_reporter < 0 and last_other < 0:
-        return "unknown"
-    return "reporter" if last_reporter > last_other else "other"
-
-
-def _iter_lines_before(text: str, position: int) -> Iterator[tuple[int, str]]:
-    start = 0
-    while start < position:
-        end = text.find("\n", start)
-        if end < 0 or end > position:
-            end = position
-        yield start, text[start:end]
-        start = end + 1
+def _as_flag(result: RecognizerResult) -> RecognizerResult:
+    metadata = dict(result.recognition_metadata or {})
+    metadata[ACTION_KEY] = "flag"
+    metadata[REASON_KEY] = f"{metadata.get(REASON_KEY, '')} in quoted material"
+    return RecognizerResult(
+        result.entity_type, result.start, result.end, result.score, recognition_metadata=metadata
+    )
 
 
 def _prefix_length(name: str, words: list[str]) -> int:

@@ -8,10 +8,18 @@ import re
 RANK_ID_RE = re.compile(r"(?:PCSO|PC|DC|DS|DI|DCI|PS|Sgt|SC)\.?\s?\d{2,6}\b")
 
 _ID_NOUN = r"(?:number|no\.?|num|id|code|#)"
+# A number read out in a voice-to-text transcript: "collar number four four one two".
+_SPOKEN_VALUE = (
+    r"(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|treble|triple)"
+    r"(?:[ \t]+|(?=[,.;)\n]|$))){3,8}"
+)
 STAFF_ID_RE = re.compile(
     r"\b(?P<label>(?:my[ \t]+)?"
     r"(?:(?:staff|employee|officer|driver|payroll|personnel|works|member|fleet|taxi|cab|"
-    r"radio|vehicle|unit|operator|agent|service|pcso|police|locker)[ \t]*" + _ID_NOUN + r""
+    r"radio|vehicle|unit|operator|agent|service|pcso|police|locker|colleague|worker|carer|"
+    r"practitioner)[ \t]*" + _ID_NOUN + r""
+    # "employee 22981", "payroll 88213": the noun may be left out.
+    r"|(?:employee|payroll|colleague|personnel)(?=[ \t]*:?[ \t]*\d)"
     r"|call[ \t-]?sign"
     r"|(?:collar|shoulder|warrant(?:[ \t]+card)?|badge|sia(?:[ \t]+licen[cs]e)?|licen[cs]e|bleep|"
     r"pager|id(?:[ \t]+(?:card|badge))?|smart[ \t]*card)(?:[ \t]*" + _ID_NOUN + r")?"
@@ -21,7 +29,7 @@ STAFF_ID_RE = re.compile(
     r"(?:[ \t]+(?:number|no\.?))?))"
     r"[ \t]*(?:is[ \t]+|:[ \t]*|-[ \t]*|#[ \t]*)?"
     r"(?P<value>(?-i:(?=[A-Z0-9/-]*\d)[A-Z0-9][A-Z0-9/-]{1,15})(?:[ ]\d{2,6}){0,3}(?![\w-])"
-    r"|(?-i:[A-Z]{2,5})(?=[ \t]*(?:$|[|,;\n])))"
+    r"|(?-i:[A-Z]{2,5})(?=[ \t]*(?:$|[|,;)\n]))|" + _SPOKEN_VALUE + r")"
     r"(?![ \t]*(?:times?|years?|yrs?|months?|weeks?|days?|hours?|mins?|minutes?|people|kids|"
     r"of|am|pm|%)\b)",
     re.IGNORECASE | re.MULTILINE,
@@ -66,12 +74,20 @@ _STAFF_ID_HEADS = (
     "gphc",
     "swe",
     "social",
+    "colleague",
+    "worker",
+    "carer",
+    "practitioner",
 )
 _MY_BEFORE_RE = re.compile(r"\bmy[ \t]+$", re.IGNORECASE)
 I_AM_BEFORE_RE = re.compile(
     r"\b(?:i['’]?m|im|i\s+am|this\s+is|it['’]?s|it\s+is)\s+$", re.IGNORECASE
 )
-DIGIT_RE = re.compile(r"\d")
+DIGIT_RE = re.compile(
+    r"\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b", re.IGNORECASE
+)
+# Registration with a professional body, or a security licence: a number of one person.
+REGISTRATION_RE = re.compile(r"\b(?:hcpc|nmc|gmc|gphc|swe|sia|social\s+work\s+england)\b", re.I)
 
 
 def staff_id_matches(text: str) -> list[re.Match[str]]:
@@ -98,7 +114,15 @@ def staff_id_matches(text: str) -> list[re.Match[str]]:
 
 
 _THIRD_PERSON_RE = re.compile(r"\b(?:his|her|their|him|them|he|she|they)\b", re.IGNORECASE)
+_TITLED_PERSON_RE = re.compile(
+    r"\b(?:PCSO|PC|DC|DS|Sgt|Sergeant|Insp|Inspector|Officer|Constable|Dr|Mr|Mrs|Ms|Miss|"
+    r"Nurse)\.?\s+(?:\d{2,6}\s+)?[A-Z][a-z]"
+)
 _FIRST_PERSON_RE = re.compile(r"\b(?:i|i'm|im|i’m|my|me)\b", re.IGNORECASE)
+# "Bus driver here, ...", "PC Woodward here ...": the writer introducing themselves.
+_HERE_INTRO_RE = re.compile(
+    r"^\s*(?:(?:it['’]?s|its|this\s+is)\s+)?(?:[\w'’.-]+\s+){1,4}here\b", re.IGNORECASE
+)
 NOT_ID_LABEL_RE = re.compile(r"\b(?:ref|reference|incident|crime|case|log|cad)\b", re.IGNORECASE)
 
 
@@ -111,7 +135,62 @@ def first_person_number(text: str, start: int, label: str) -> bool:
         text.rfind(".", 0, start), text.rfind("\n", 0, start), text.rfind("!", 0, start)
     )
     window = text[sentence_start + 1 : start]
+    if _HERE_INTRO_RE.match(window):
+        return True  # "Bus driver here, driver no. 4410"
     mentions = list(_FIRST_PERSON_RE.finditer(window))
     if not mentions:
         return False
-    return _THIRD_PERSON_RE.search(window, mentions[-1].end()) is None
+    after = mentions[-1].end()
+    # "My name is Sue and PC Reid (badge 5521) was rude": another officer in between.
+    return (
+        _THIRD_PERSON_RE.search(window, after) is None
+        and _TITLED_PERSON_RE.search(window, after) is None
+    )
+
+
+# Between the reporter's name and their number: punctuation and a few lower-case words
+# ("here,", "(DSL),", "store 314,"), never a sentence break or another person.
+_BETWEEN_RE = re.compile(r"[\s,;:()\-–—|]*(?:(?:[a-z'’]+|[A-Z]{2,5}|\d+)[\s,;:()\-–—|]+){0,4}")
+
+
+def after_owner(text: str, start: int, owners: list[tuple[int, int]]) -> bool:
+    """The number follows, on the same line and in the same sentence, a name or signature
+    already found to be the reporter's ("Carer: Ruth Ingham, employee 22981", "it's PC
+    Hannah Cole here, collar number 2291", "Anika Sharma (DSL), staff no. T40871")."""
+    return any(
+        owner_end <= start
+        and start - owner_end <= 60
+        and _BETWEEN_RE.fullmatch(text, owner_end, start) is not None
+        and not _THIRD_PERSON_RE.search(text, owner_end, start)
+        for _, owner_end in owners
+    )
+
+
+def in_closing_lines(text: str, start: int, lines: int = 3) -> bool:
+    """The number starts a line among the text's last few non-blank lines (where a
+    signature is, even one with no closing word or name the rules know)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip():
+        return False
+    following = [line for line in text[start:].split("\n")[1:] if line.strip()]
+    if len(following) >= lines:
+        return False
+    line_end = text.find("\n", start)
+    line_end = len(text) if line_end < 0 else line_end
+    # A line of its own, as in a signature: nothing but the number ("Officer number 4412
+    # attended" is a sentence about someone).
+    match = STAFF_ID_RE.match(text, start)
+    rest = text[match.end() if match else start : line_end]
+    return not rest.strip(" \t.,;|") and _THIRD_PERSON_RE.search(text, line_start, line_end) is None
+
+
+def third_person_before(text: str, start: int) -> bool:
+    """Someone else between the sentence start and the number: a third-person word ("his
+    badge ...") or a titled name ("Dr Hussain (GMC 7011223) prescribed ...")."""
+    sentence_start = max(
+        text.rfind(".", 0, start), text.rfind("\n", 0, start), text.rfind("!", 0, start)
+    )
+    return (
+        _THIRD_PERSON_RE.search(text, sentence_start + 1, start) is not None
+        or _TITLED_PERSON_RE.search(text, sentence_start + 1, start) is not None
+    )

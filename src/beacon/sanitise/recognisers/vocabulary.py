@@ -18,7 +18,10 @@ PERSON = (
     r"one|ones|woman|women|man|men|lady|ladies|girl|boy|lad|lass|bloke|guy|fella|chap|gent|"
     r"person|family|couple|household|mum|mom|dad|house|flat|bungalow|maisonette|cottage|"
     r"property|home|semi|terrace|end\s+terrace|top\s+flat|basement|resident|tenant|owner|"
-    r"pensioner|wummin|wifie|lassie|laddie|driver|shop|cafe|one\s+who"
+    r"pensioner|wummin|wifie|lassie|laddie|driver|shop|cafe|one\s+who|widow|widower|gentleman|"
+    r"gent|old\s+(?:boy|girl|timer)|pub|bar|takeaway|chippy|"
+    r"salon|garage|farm|farmhouse|chapel\s+house|vicarage|lodge|caravan|boat|barge|"
+    r"house\s+on\s+the\s+corner|end\s+house|corner\s+house"
 )
 # Roles a reporter may hold. With "the" any noun will do ("I'm the caretaker at ..."); these
 # are also unique without an article ("I'm chair of ...", "As churchwarden at ...").
@@ -41,7 +44,9 @@ ROLE_VOCAB = (
     r"postman|postwoman|postie|milkman|barman|barmaid|bartender|bouncer|doorman|handyman|"
     r"gardener|security|lady|man|woman|girl|boy|lad|fella|bloke|guy|person|one|mechanic|"
     r"hairdresser|barber|cashier|chair|governor|trustee|founder|matron|sister|custodian|"
-    r"groundskeeper|attendant|contact|liaison|champion|mentor|tutor|coordinator"
+    r"groundskeeper|attendant|contact|liaison|champion|mentor|tutor|coordinator|carer|"
+    r"childminder|dentist|optician|optometrist|physio|physiotherapist|therapist|counsellor|"
+    r"technician|engineer|nanny|au\s+pair|cleaner|lollipop\s+(?:lady|man)"
 )
 # Objects that make "I'm the owner of ..." about a thing, not a role.
 NOT_A_PLACE = (
@@ -58,14 +63,16 @@ BUSINESS = (
     r"allotments?|kiosk|studio|workshop|yard|depot|site|surgery|practice|parlour|bookies|"
     r"spar|co-?op|londis|premier|costcutter|one\s+stop|mini\s*market|supermarket|dry\s+"
     r"cleaners|car\s+wash|market|brewery|farm|stables|kennels|cattery|lettings|agency|firm|"
-    r"company|service|association|committee|watch|scheme|page|forum)s?"
+    r"company|service|association|committee|watch|scheme|page|forum|loft|pigeon\s+loft|"
+    r"(?:chip|burger|ice\s+cream|food|coffee|catering)\s+van|food\s+truck)s?"
 )
 # Relations: "I'm the mum of one of the girls" says who the reporter is related to, which
 # the labelling rules treat as not identifying.
+# (A carer is not a relation here: "I'm the carer for the gentleman at 31 ..." is a role.)
 RELATION_NOUNS = word_set(
     "mum mom mother dad father parent parents nan nana gran grandma grandmother grandad "
     "grandfather aunt auntie uncle sister brother son daughter wife husband partner girlfriend "
-    "boyfriend friend cousin carer victim"
+    "boyfriend friend cousin victim"
 )
 NATIONALITY = (
     r"romanian|polish|albanian|syrian|somali|kurdish|afghan|iranian|iraqi|eritrean|sudanese|"
@@ -83,11 +90,17 @@ STREET_WORDS = (
     r"green|fold|towers?|heights|building|block|flats|estate|park"
 )
 
+# Titles, ranks and offices written before a name ("Chief Insp. Lorraine Gibb", "Watch
+# Manager Craig Dunn", "The Revd Canon Paul ...", "Maulana Idris ...").
 TITLE = (
-    r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Rev|Revd|Reverend|Fr|Father|Sister|Cllr|"
-    r"Councillor|Sir|Dame|Lady|Lord|PCSO|PC|DC|DS|DI|DCI|Sgt|Sergeant|Insp|Inspector|Supt|"
-    r"Superintendent|Staff\s+Nurse|Nurse|Paramedic|Imam|Rabbi|Canon|Pastor|Officer|Constable|"
-    r"Detective\s+Constable)\.?"
+    r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Rev['’]d|Rev|Revd|Reverend|Fr|Father|Sister|Cllr|"
+    r"Councillor|Sir|Dame|Lady|Lord|PCSO|PC|DC|DS|DI|DCI|DSU|Sgt|Sergeant|Insp|Inspector|Supt|"
+    r"Superintendent|Chief\s+Insp(?:ector)?|Ch\.?\s*Insp|Chief\s+Supt|"
+    r"Chief\s+Superintendent|Chief\s+Constable|Det(?:ective)?\.?\s+(?:Sgt|Sergeant|"
+    r"Insp(?:ector)?|Constable|Supt)|Staff\s+Nurse|Nurse|Paramedic|Imam|Rabbi|Canon|Pastor|"
+    r"Officer|Constable|Watch\s+Manager|Crew\s+Manager|Station\s+Manager|Group\s+Manager|"
+    r"Area\s+Manager|Firefighter|Maulana|Mufti|Sheikh|Shaykh|Hafiz|Bishop|Archdeacon|Deacon|"
+    r"Swami|Pandit|Giani|Bhai|Col|Colonel|Capt|Captain|Lt|Cdr|Maj)\.?"
 )
 
 # Words that are never a name (a sign-off "A concerned neighbour", "ASB Team", "I'm English").

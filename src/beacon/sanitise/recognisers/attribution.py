@@ -1,0 +1,162 @@
+"""Names the reporter gives in passing rather than in a signature block:
+
+- by-lines near the start of a line or sentence: "Concern logged by Farida Khan (Early Help
+  Practitioner, Westside Hub)", "Report submitted by Gavin Moss, Enforcement Officer, Calder
+  Council", "Submitted by PC 4412 Jenna Firth, Killingbeck NPT" (the person who wrote or
+  passed on the report is the one to protect, whoever typed it);
+- a sign-off at the very end of a text written without punctuation: "... same lads again
+  cheers Kev 07700 900577", "... thanks jo x" (flagged: probably the reporter, but a run-on
+  text may thank someone else);
+- "I'm Brian, I keep the pigeon loft": a capitalised name after "I'm" opening a sentence.
+
+Each function returns ``(entity, start, end, reason, flag)`` tuples for
+``SignOffRecognizer`` to turn into results.
+"""
+
+from __future__ import annotations
+
+import re
+
+from beacon.sanitise.recognisers.names import NAME_CORE, name_ok
+from beacon.sanitise.recognisers.staff_id import RANK_ID_RE, STAFF_ID_RE
+
+Found = tuple[str, int, int, str, bool]
+
+# The verb of a by-line opens its line or sentence, after at most a few words naming a
+# document ("Safeguarding concern logged by: ...", "Case note extract - recorded by ..."), so
+# "Threats sent by Dean Smith have continued" is not taken for one.
+_DOCUMENT_WORDS = (
+    r"this|the|new|safeguarding|case|visit|welfare|intelligence|intel|report|referral|concern|"
+    r"form|note|notes|information|info|email|e-mail|update|log|entry|submission|extract|"
+    r"statement|record|details|incident|asb|warden|patrol|[-–—]"
+)
+BY_LINE_RE = re.compile(
+    r"(?:^|(?<=[.!?])[ \t]+|(?<=\n))[ \t]*(?:(?:(?:" + _DOCUMENT_WORDS + r")[ \t]+){0,4}?"
+    r"(?:logged|submitted|reported|recorded|written|completed|compiled|prepared|raised|"
+    r"referred|signed|authored|sent)\s+by"
+    # "Referral from Jenna Fox (...)": only first in its line or sentence.
+    r"|(?:new\s+|urgent\s+)?(?:referral|submission|update|report)\s+from)\s*:?\s+"
+    r"(?P<who>(?-i:(?:(?:PCSO|PC|DC|DS|PS|Sgt)\.?\s?\d{2,6}\s+)?" + NAME_CORE + r"))"
+    r"(?![\w'’])",
+    re.IGNORECASE | re.MULTILINE,
+)
+# After the name, what says who they are: a note in brackets, or up to three comma-separated
+# parts that start with a capital ("Enforcement Officer", "Calder Council").
+_BRACKETED_RE = re.compile(r"[ \t]*\([^()\n]{1,80}\)")
+_PART_RE = re.compile(r"[ \t]*,[ \t]*(?-i:[A-Z0-9])(?:(?![ \t][-–—][ \t])[^,.;:()\n]){1,60}")
+_SOMEONE_ELSE_RE = re.compile(
+    r"['’]s\b|\s*,?\s+(?:he|she|they|who|has|is|was|were|had|did|said)\b", re.IGNORECASE
+)
+# "..., the landlord, who refuses": an appositive, then a verb about someone.
+_SOMEONE_ELSE_LATER_RE = re.compile(
+    r"\s*,\s*(?:the|a|an|our|their|his|her)\s+[^,.;:!?\n]{1,40}?,\s*(?:who|he|she|they|has|"
+    r"is|was|refuses|keeps)\b",
+    re.IGNORECASE,
+)
+_NUMBER_PART_RE = re.compile(r",[^,()]*\d{3}")
+_CONTACT_OR_NUMBER_RE = re.compile(r"\d{5,}|\d[\d \t]{8,}|@")
+
+# (Not "from": "she is from Albania" ends many reports.)
+_CLOSINGS = r"thanks|thank\s+you|thx|ta|cheers|ta\s+ra|tara|regards|love"
+# The end of a run-on text: a closing, a name and perhaps a phone number, nothing after.
+END_SIGN_OFF_RE = re.compile(
+    r"(?:^|\s)(?:" + _CLOSINGS + r")[ \t]*[,.!\-]*[ \t]+"
+    r"(?P<name>(?-i:[A-Z][a-z'’\-]+(?:[ \t]+[A-Z][a-z'’\-]+)?))[ \t,]*x*[ \t,]*"
+    r"(?:\+?\d[\d \t\-]{8,14}\d)?[ \t]*[.!]?[ \t]*$",
+    re.IGNORECASE,
+)
+SENTENCE_INTRO_RE = re.compile(
+    r"(?:^|(?<=[.!?])[ \t]+|(?<=\n))(?-i:I['’]?m|I\s+am|Im)\s+(?P<name>(?-i:" + NAME_CORE + r"))"
+    r"(?=\s*,|\s+(?:from|fae|at|here|and\s+I)\b)",
+    re.MULTILINE,
+)
+
+
+def by_lines(text: str) -> list[Found]:
+    """Who logged, submitted or wrote the report (see the module docstring)."""
+    out: list[Found] = []
+    for match in _near_cues(BY_LINE_RE, text, (" by", " from"), 90):
+        start, end = match.span("who")
+        who = match.group("who")
+        if who.endswith(("'s", "’s")):
+            continue  # "Report from Dean Marsh's mum": someone else's name
+        rank = RANK_ID_RE.match(who)
+        name = who[rank.end() :] if rank else who
+        # Two words at least ("Referral from: Primary school DSL" names no one).
+        if len(name.split()) < 2 or not name_ok(name):
+            continue
+        if _SOMEONE_ELSE_RE.match(text, end) or _SOMEONE_ELSE_LATER_RE.match(text, end):
+            continue  # "Signed by Mr Jason Reid, the landlord, who refuses ..."
+        if rank is not None:
+            out.append(("STAFF_ID", start, start + rank.end(), "the reporter's number", False))
+            start += rank.end()
+        described = False
+        bracket = _BRACKETED_RE.match(text, end)
+        if bracket is not None:
+            # "(Social Worker, HCPC SW112233)": the number is a finding of its own.
+            inner = bracket.group(0)
+            cut = _NUMBER_PART_RE.search(inner)
+            end, described = (end + cut.start() if cut else bracket.end()), True
+        for _ in range(3):
+            part = _PART_RE.match(text, end)
+            if part is None or _CONTACT_OR_NUMBER_RE.search(part.group(0)):
+                break
+            if STAFF_ID_RE.match(part.group(0).lstrip(" \t,")):
+                break
+            end, described = part.end(), True
+        entity = "SIGNATURE" if described else "REPORTER_NAME"
+        out.append((entity, start, end, "who logged or submitted the report", False))
+    return out
+
+
+def _near_cues(
+    pattern: re.Pattern[str], text: str, cues: tuple[str, ...], before: int
+) -> list[re.Match[str]]:
+    """Matches of ``pattern`` tried only at the start of a sentence that has a cue within
+    ``before`` characters (cues found with str.find: much cheaper than trying the pattern
+    at every position)."""
+    lowered = text.lower()
+    tried: set[int] = set()
+    found: list[re.Match[str]] = []
+    for cue in cues:
+        position = lowered.find(cue)
+        while position >= 0:
+            start = (
+                max(
+                    text.rfind(".", 0, position),
+                    text.rfind("!", 0, position),
+                    text.rfind("?", 0, position),
+                    text.rfind("\n", 0, position),
+                )
+                + 1
+            )
+            if position - start <= before and start not in tried:
+                tried.add(start)
+                match = pattern.match(text, start)
+                if match is not None:
+                    found.append(match)
+            position = lowered.find(cue, position + 1)
+    return found
+
+
+def end_sign_off(text: str) -> list[Found]:
+    """A closing and a name at the very end of a text with no line break before them. (A
+    name alone after the last sentence is not taken: reports often end with a place.)"""
+    match = END_SIGN_OFF_RE.search(text, max(0, len(text) - 60))
+    if match is None or not name_ok(match.group("name")):
+        return []
+    start, end = match.span("name")
+    return [("REPORTER_NAME", start, end, "probably a sign-off name", True)]
+
+
+def sentence_intros(text: str, head: int = 300) -> list[Found]:
+    """ "I'm Brian, I keep ...": a name after "I'm" at a sentence start near the top."""
+    out: list[Found] = []
+    if "I" not in text[: head + 40]:
+        return out
+    for match in SENTENCE_INTRO_RE.finditer(text, 0, min(len(text), head + 40)):
+        if match.start() > head or not name_ok(match.group("name")):
+            continue
+        start, end = match.span("name")
+        out.append(("REPORTER_NAME", start, end, "the reporter introduces themselves", False))
+    return out
