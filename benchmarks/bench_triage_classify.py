@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from beacon.triage import classifier
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 REPORTS = 10_000
@@ -53,7 +55,7 @@ def beacon(env: dict[str, str], *args: str, stdout: Path | None = None) -> float
 
 
 def texts() -> list[str]:
-    sources = sorted((ROOT / "src" / "beacon" / "triage" / "data" / "corpus").glob("*.jsonl"))
+    sources = list(classifier.corpus_paths())  # the corpus parts, not the relabelling log
     sources.append(ROOT / "tests" / "triage" / "data" / "others_themes.jsonl")
     found = []
     for path in sources:

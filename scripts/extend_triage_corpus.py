@@ -6,9 +6,12 @@ NEW.jsonl holds one object per line: ``{"text": "...", "themes": ["drugs", ...]}
 optional ``writer`` (resident or professional) and ``channel`` (web or partner). Every line is
 checked first (theme keys from the built-in taxonomy, text length, no text already in the
 corpus after folding case and spaces); on any error nothing is written and each bad line is
-named. Accepted lines get ids ``<part>-<n>`` and are appended to ``<part>.jsonl`` (default
-part: ``extra``). Then the number of examples per theme is printed, with a warning for themes
-under 100: the classifier learns a theme from at least 10 and does well from about 100.
+named. Accepted lines get ids ``<prefix>-<n>`` and are appended to ``<part>.jsonl`` (default
+part: ``extra``); the prefix is the part's name without a leading ``part_``, as in the shipped
+files (``part_a.jsonl`` holds ``a-0001``...). Then the number of examples per theme is printed,
+with a warning for themes under 100: the classifier learns a theme from at least 10 and does
+well from about 100. Labels follow ``docs/TRIAGE_LABELLING.md``; ``relabelled.jsonl`` in the
+corpus folder logs label changes and is not part of the corpus.
 
 Analysts' corrections in the database are used by ``beacon triage retrain`` directly; this
 script is for new writing (a new theme, a new slang term, a style the model misses).
@@ -29,6 +32,7 @@ MAX_CHARS = 20_000
 WRITERS = {"resident", "professional"}
 CHANNELS = {"web", "partner"}
 WELL_COVERED = 100
+RELABEL_LOG = "relabelled.jsonl"  # the audit log of label changes: no texts, not corpus
 
 
 def fold(text: str) -> str:
@@ -45,6 +49,8 @@ def known_themes() -> set[str]:
 def read_corpus() -> tuple[list[dict[str, object]], set[str]]:
     records = []
     for path in sorted(CORPUS.glob("*.jsonl")):
+        if path.name == RELABEL_LOG:
+            continue
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 records.append(json.loads(line))
@@ -106,8 +112,8 @@ def main() -> int:
     parser.add_argument("--part", default="extra", help="corpus file to append to (no suffix)")
     parser.add_argument("--dry-run", action="store_true", help="check only; write nothing")
     args = parser.parse_args()
-    if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", args.part):
-        print("error: --part: lower-case letters, digits and _ only", file=sys.stderr)
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", args.part) or args.part == RELABEL_LOG[:-6]:
+        print("error: --part: lower-case letters, digits and _ (not relabelled)", file=sys.stderr)
         return 2
     if not args.file.is_file():
         print(f"error: {args.file}: no such file", file=sys.stderr)
@@ -121,12 +127,13 @@ def main() -> int:
         return 1
     target = CORPUS / f"{args.part}.jsonl"
     used = {str(r["id"]) for r in records}
+    prefix = args.part.removeprefix("part_") or args.part
     number = 1
     lines = []
     for record in accepted:
-        while f"{args.part}-{number:04d}" in used:
+        while f"{prefix}-{number:04d}" in used:
             number += 1
-        ident = f"{args.part}-{number:04d}"
+        ident = f"{prefix}-{number:04d}"
         used.add(ident)
         lines.append(json.dumps({"id": ident, **record}, ensure_ascii=False))
     if not args.dry_run and lines:

@@ -5,6 +5,7 @@ file, and ``beacon triage classify`` / ``retrain`` as a user runs them."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,11 @@ from beacon.triage.taxonomy import BUILT_IN_THEMES
 
 THEMES = [t.key for t in BUILT_IN_THEMES]
 OTHERS = Path(__file__).parent / "data" / "others_themes.jsonl"
-# Floors a little under the figures measured when the model was chosen (docs/PERFORMANCE.md):
-# a change that costs more than this fails here. The issue's goals are 0.85 on the held-out
-# split (not met: 0.81) and 0.75 on text written by others (met: 0.84).
-HELD_OUT_FLOOR = 0.78
+LABELLING_GUIDE = Path(__file__).parents[2] / "docs" / "TRIAGE_LABELLING.md"
+# Floors a little under the figures last measured (docs/PERFORMANCE.md): a change that costs
+# more than this fails here. The issue's goals are 0.85 on the held-out split (not met: 0.83
+# after the labelling audit and part_c) and 0.75 on text written by others (met: 0.84).
+HELD_OUT_FLOOR = 0.80
 OTHERS_GOAL = 0.75
 
 
@@ -41,6 +43,29 @@ def test_the_corpus_covers_every_theme_in_both_writers_voices(
     assert min(counts.values()) >= 100, counts
     assert len({e.id for e in corpus}) == len(corpus)
     assert sum(1 for e in corpus if len(e.themes) > 1) > 0.15 * len(corpus)
+
+
+def test_the_corpus_has_three_writers_and_its_relabelling_log_matches_it(
+    corpus: list[classifier.Example],
+) -> None:
+    parts = {p.name: 0 for p in classifier.corpus_paths()}
+    assert list(parts) == ["part_a.jsonl", "part_b.jsonl", "part_c.jsonl"]
+    prefixes = {e.id.split("-")[0] for e in corpus}
+    assert prefixes == {"a", "b", "c"}
+    assert sum(1 for e in corpus if e.id.startswith("c-")) == 303
+    _, held_out = classifier.split(corpus)
+    assert len(corpus) == 2789 and len(held_out) == 532
+    # Every relabelling is logged with the guide's rule, and the corpus carries the new labels.
+    log = classifier.corpus_paths()[0].parent / classifier.RELABEL_LOG
+    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert len(entries) == 134
+    guide = LABELLING_GUIDE.read_text(encoding="utf-8")
+    by_id = {e.id: e for e in corpus}
+    for entry in entries:
+        assert set(entry) == {"id", "old_themes", "new_themes", "rule"}
+        assert list(by_id[entry["id"]].themes) == entry["new_themes"] != entry["old_themes"]
+        rules = re.findall(r"(?:^|; )([A-Z][0-9]): ", entry["rule"])
+        assert rules and all(f"**{rule}." in guide for rule in rules), entry["rule"]
 
 
 def test_corpus_errors_name_the_file_and_line(tmp_path: Path) -> None:

@@ -59,9 +59,14 @@ class Example:
     origin: str = "corpus"  # "corpus" or "correction"
 
 
+# The audit log of relabelled corpus examples (docs/TRIAGE_LABELLING.md) sits beside the corpus
+# files but holds no texts: it is not part of the corpus.
+RELABEL_LOG = "relabelled.jsonl"
+
+
 def corpus_paths() -> list[Path]:
     folder = Path(str(resources.files("beacon.triage") / "data" / "corpus"))
-    return sorted(folder.glob("*.jsonl"))
+    return sorted(p for p in folder.glob("*.jsonl") if p.name != RELABEL_LOG)
 
 
 def load_corpus(paths: Iterable[Path] | None = None, *, themes: Iterable[str]) -> list[Example]:
