@@ -38,6 +38,8 @@ FILES: tuple[tuple[str, str, str], ...] = (
     ("leaflet", "dist/images/marker-shadow.png", "leaflet/images/marker-shadow.png"),
     # The UMD build bundles its one dependency (@kurkle/color) and sets window.Chart.
     ("chart.js", "dist/chart.umd.min.js", "chart.js/chart.umd.min.js"),
+    # The UMD build has no dependencies and sets window.cytoscape (the network view).
+    ("cytoscape", "dist/cytoscape.min.js", "cytoscape/cytoscape.min.js"),
 )
 # Licence texts shipped beside the copied files.
 LICENCES: tuple[tuple[str, str], ...] = (
@@ -47,6 +49,7 @@ LICENCES: tuple[tuple[str, str], ...] = (
     ("leaflet", "LICENSE"),
     ("chart.js", "LICENSE.md"),
     ("@kurkle/color", "LICENSE.md"),
+    ("cytoscape", "LICENSE"),
 )
 
 _FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}")

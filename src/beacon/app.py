@@ -31,9 +31,14 @@ from beacon.intake import views as intake_views
 from beacon.intake import web as intake_web
 from beacon.intake.service import configure_photo_directory
 from beacon.intake.writer import SubmissionWriter
+from beacon.notify import web as notify_web
 from beacon.retention import web as retention_web
 from beacon.runtime import Runtime, open_runtime
 from beacon.triage import web as triage_web
+from beacon.triage import web_actions as triage_actions
+from beacon.triage import web_entities as triage_entities
+from beacon.triage import web_queue as triage_queue
+from beacon.triage import web_routing as triage_routing
 from beacon.web import docs, health, pages, views
 from beacon.web.assets import STATIC_DIR, STATIC_PREFIX, StaticAssets
 from beacon.web.errors import API_PREFIX, install_error_handlers
@@ -149,7 +154,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(intake_web.router)
     app.include_router(intake_admin_web.router)
     app.include_router(triage_web.router)
+    app.include_router(triage_queue.router)
+    app.include_router(triage_actions.router)
+    app.include_router(triage_entities.router)
+    app.include_router(triage_routing.router)
     app.include_router(intake_views.router, prefix=API_PREFIX)
     app.include_router(analytics_views.router, prefix=API_PREFIX)
+    app.include_router(notify_web.router)
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="static")
     return app

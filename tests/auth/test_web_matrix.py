@@ -121,6 +121,34 @@ EXPECTED: dict[tuple[str, str], str | Permission] = {
     ("GET", "/admin/indicators"): Permission.ADMIN_ORGANISATIONS,
     ("POST", "/admin/indicators"): Permission.ADMIN_ORGANISATIONS,
     # --- triage: the theme taxonomy (admins) ---
+    # Triage (issue 11): the queue, the report's triage actions, entities and the network,
+    # routing rules, and each user's own notifications.
+    ("GET", "/triage"): Permission.INTEL_READ,
+    ("GET", "/triage/export.csv"): Permission.INTEL_READ,
+    ("POST", "/triage/{report_id}/themes"): Permission.INTEL_LINK,
+    ("POST", "/triage/{report_id}/route"): Permission.INTEL_DISSEMINATE,
+    ("POST", "/triage/duplicates/{pair_id}/merge"): Permission.INTEL_LINK,
+    ("POST", "/triage/duplicates/{pair_id}/dismiss"): Permission.INTEL_LINK,
+    ("POST", "/triage/duplicates/{pair_id}/undo"): Permission.INTEL_LINK,
+    ("GET", "/triage/entities/{value_key:path}"): Permission.INTEL_READ,
+    ("POST", "/triage/entities/links"): Permission.INTEL_LINK,
+    ("POST", "/triage/entities/links/{decision_id}/withdraw"): Permission.INTEL_LINK,
+    ("GET", "/triage/network"): Permission.INTEL_READ,
+    ("GET", "/triage/network.graphml"): Permission.INTEL_READ,
+    ("GET", "/triage/network.json"): Permission.INTEL_READ,
+    ("GET", "/triage/questions"): Permission.INTEL_READ,
+    ("GET", "/triage/questions/vehicle"): Permission.INTEL_READ,
+    ("GET", "/admin/routing"): Permission.ADMIN_ORGANISATIONS,
+    ("GET", "/admin/routing/new"): Permission.ADMIN_ORGANISATIONS,
+    ("POST", "/admin/routing/new"): Permission.ADMIN_ORGANISATIONS,
+    ("GET", "/admin/routing/{rule_id}"): Permission.ADMIN_ORGANISATIONS,
+    ("POST", "/admin/routing/{rule_id}"): Permission.ADMIN_ORGANISATIONS,
+    ("POST", "/admin/routing/{rule_id}/move"): Permission.ADMIN_ORGANISATIONS,
+    ("POST", "/admin/routing/{rule_id}/retire"): Permission.ADMIN_ORGANISATIONS,
+    ("POST", "/admin/routing/{rule_id}/restore"): Permission.ADMIN_ORGANISATIONS,
+    ("POST", "/admin/routing/reroute"): Permission.ADMIN_ORGANISATIONS,
+    ("GET", "/notifications"): SIGNED_IN,
+    ("POST", "/notifications/read"): SIGNED_IN,
     ("GET", "/admin/themes"): Permission.ADMIN_ORGANISATIONS,
     ("GET", "/admin/themes/new"): Permission.ADMIN_ORGANISATIONS,
     ("POST", "/admin/themes/new"): Permission.ADMIN_ORGANISATIONS,
@@ -290,6 +318,11 @@ def _setup(runtime: Runtime, app: FastAPI) -> tuple[list[Visitor], dict[str, int
             "job_id": "no-such-job",
             # A theme that does not exist (allowed users get 404; nothing is changed).
             "theme_key": "no_such_theme",
+            # Triage records that do not exist (allowed users get 404 or a 400 at the field).
+            "value_key": "phone:+447700900999",
+            "pair_id": 999999,
+            "decision_id": 999999,
+            "rule_id": 999999,
             # A neighbourhood profile (no snapshot exists here: allowed users get a 422).
             "level": "lsoa",
             "code": "E01013453",
@@ -343,7 +376,7 @@ def test_route_role_matrix(app: FastAPI, runtime: Runtime) -> None:
         problems: list[str] = []
         for method, template, _route in routes:
             rule = EXPECTED[(method, template)]
-            path = template.format(**ids)
+            path = template.replace(":path}", "}").format(**ids)
             if path == "/static":
                 path = "/static/beacon.css"
             for visitor in visitors:

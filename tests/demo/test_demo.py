@@ -88,35 +88,69 @@ def test_demo_accounts_sign_in_and_are_refused_in_production(runtime: Runtime) -
 
 
 def test_demo_intelligence_is_created_once_and_owned_by_the_hub(runtime: Runtime) -> None:
-    from beacon.demo.accounts import DEMO_ORGANISATION, ensure_demo_accounts
-    from beacon.demo.intake import PARTNER_REPORTS, RESIDENT_REPORTS, seed_demo_intake
+    """Without demo accounts nothing is worked through: every report waits as received."""
+    from beacon.auth.service import get_organisation_by_name
+    from beacon.demo.intake import PARTNER_EMAIL, seed_demo_intake
+    from beacon.demo.stories import STORIES
     from beacon.intake.models import IntelRawSubmission, IntelReport
+    from beacon.intake.schemas import ResidentReportIn
     from beacon.notify.models import OutboxMessage
+    from beacon.triage.models import RouteRule
 
     load_demo(runtime, generated_months=())  # the real months are enough here
     with runtime.sessions() as session, session.begin():
-        ensure_demo_accounts(session, environment="development")
+        hub = create_hub_and_partner(session)
+    residents = [s for s in STORIES if isinstance(s.report, ResidentReportIn)]
     with runtime.sessions() as session, session.begin():
-        created = seed_demo_intake(session, runtime.settings)
-    assert created == len(RESIDENT_REPORTS) + len(PARTNER_REPORTS)
+        seeded = seed_demo_intake(
+            session, runtime.settings.model_copy(update={"intake_organisation": hub})
+        )
+    assert len(seeded.created) == len(STORIES)
     with runtime.sessions() as session, session.begin():
-        assert seed_demo_intake(session, runtime.settings) == 0
+        assert not seed_demo_intake(session, runtime.settings).created
     with runtime.sessions() as session:
         reports = session.scalars(select(IntelReport)).all()
-        owners = {r.owning_organisation_id for r in reports}
-        from beacon.auth.service import get_organisation_by_name
-
-        hub = get_organisation_by_name(session, DEMO_ORGANISATION)
-        assert hub is not None and owners == {hub.id}
+        organisation = get_organisation_by_name(session, hub)
+        assert organisation is not None
+        assert {r.owning_organisation_id for r in reports} == {organisation.id}
         assert all(r.state == "received" for r in reports)
+        assert sum(r.channel == "resident" for r in reports) == len(residents)
+        assert session.scalar(select(func.count()).select_from(RouteRule)) == 0
         # Points in West Yorkshire got their LSOA from the demo boundaries.
         located = [r for r in reports if r.location_mode == "point"]
         assert located and all(r.lsoa_code and r.lsoa_code.startswith("E01") for r in located)
         raws = session.scalars(select(IntelRawSubmission)).all()
         assert len(raws) == len(reports)
-        # The immediate-risk partner report queued an alert for the demo supervisor.
+        # The immediate-risk partner report queued an alert for the hub's supervisor.
         alerts = session.scalars(select(OutboxMessage)).all()
-        assert [m.recipient for m in alerts] == ["supervisor@demo.beacon.example"]
+        assert [m.recipient for m in alerts] == ["duty@hub.example"]
+    assert PARTNER_EMAIL.endswith("@demo.beacon.example")
+
+
+def create_hub_and_partner(session) -> str:  # type: ignore[no-untyped-def]
+    """A hub with a supervisor who is not the demo's (so nothing is worked through) and the
+    demo's partner account."""
+    from beacon.audit.service import AuditActor
+    from beacon.auth.service import create_organisation, create_user
+    from beacon.demo.intake import PARTNER_EMAIL
+
+    actor = AuditActor.system("test")
+    hub = create_organisation(session, name="Test hub", org_type="police_force", actor=actor)
+    partner = create_organisation(session, name="Housing", org_type="housing_provider", actor=actor)
+    for org, email, role in (
+        (hub, "duty@hub.example", "intelligence_supervisor"),
+        (partner, PARTNER_EMAIL, "partner_contributor"),
+    ):
+        create_user(
+            session,
+            organisation_id=org.id,
+            email=email,
+            display_name=email,
+            password="lantern-quartz-harbour-58",
+            roles=(role,),
+            actor=actor,
+        )
+    return hub.name
 
 
 def test_demo_partner_feeds_import_cleanly_once(runtime: Runtime) -> None:

@@ -67,7 +67,16 @@ def test_build_step_produces_the_vendor_files(tmp_path: Path) -> None:
     chart = (dest / "chart.js" / "chart.umd.min.js").read_text(encoding="utf-8")
     assert chart.startswith("/*!\n * Chart.js v4.") and "window.Chart" in chart
     assert manifest["packages"]["chart.js"].startswith("4.")
-    for licence in ("chart.js-LICENSE.md", "kurkle-color-LICENSE.md", "leaflet-LICENSE"):
+    # Cytoscape draws the triage network view; it is listed with its exact version.
+    cytoscape = (dest / "cytoscape" / "cytoscape.min.js").read_text(encoding="utf-8")
+    assert "cytoscape" in cytoscape[:2000].lower()
+    assert manifest["packages"]["cytoscape"].startswith("3.")
+    for licence in (
+        "chart.js-LICENSE.md",
+        "kurkle-color-LICENSE.md",
+        "leaflet-LICENSE",
+        "cytoscape-LICENSE",
+    ):
         assert (dest / "licences" / licence).is_file(), licence
 
 

@@ -22,14 +22,15 @@ def demo_load(
     """Load West Yorkshire's LSOAs, districts, LSOA boundaries and street crime for every month
     from July 2016 to July 2018: the three Julys are real data.police.uk files shipped in the
     crime-sim-toolkit package, the 22 months between them are generated from those (see
-    docs/DATA.md). Also demo sign-ins and a few invented intelligence reports for the intake
-    queue."""
+    docs/DATA.md). Also demo sign-ins, the theme model (built when missing), routing rules and
+    invented intelligence reports in every state, triaged."""
     from beacon.analytics.snapshot import refresh_snapshot
     from beacon.demo.accounts import DemoAccountsRefused, ensure_demo_accounts
     from beacon.demo.feeds import load_demo_feeds
     from beacon.demo.intake import seed_demo_intake
     from beacon.demo.load import load_demo
     from beacon.demo.sources import DemoDataMissing
+    from beacon.demo.workday import ensure_theme_model
     from beacon.runtime import open_runtime
 
     runtime = open_runtime()
@@ -37,8 +38,12 @@ def demo_load(
         report = load_demo(runtime, say=lambda m: typer.echo(f"demo: {m}", err=True))
         with runtime.sessions() as session, session.begin():
             logins = ensure_demo_accounts(session, environment=runtime.settings.environment)
+        with runtime.sessions() as session:
+            model = ensure_theme_model(
+                session, runtime.settings.data_dir, lambda m: typer.echo(f"demo: {m}", err=True)
+            )
         with runtime.sessions() as session, session.begin():
-            intelligence = seed_demo_intake(session, runtime.settings)
+            seeded = seed_demo_intake(session, runtime.settings)
         with runtime.sessions() as session:
             feeds = load_demo_feeds(session)
         typer.echo("demo: writing the analysis snapshot", err=True)
@@ -51,7 +56,10 @@ def demo_load(
         print_json(
             {
                 **report.to_dict(),
-                "intelligence_reports": intelligence,
+                "theme_model": model,
+                "intelligence_reports": seeded.states,
+                "routing_rules": seeded.rules,
+                "unroutable": seeded.unroutable,
                 "partner_feeds": feeds,
                 "snapshot": snapshot.id,
                 "logins": [vars(login) for login in logins],
@@ -74,8 +82,19 @@ def demo_load(
     for name in report.skipped:
         if name not in street:
             typer.echo(f"demo: {name} already loaded")
-    if intelligence:
-        typer.echo(f"demo: {intelligence} intelligence reports waiting in the intake queue")
+    if "error" in model:
+        typer.echo("demo: no theme model: reports are themed from the reporters' hints")
+    elif not model["built"]:
+        typer.echo(f"demo: theme model already built ({model['model']})")
+    if seeded.created:
+        states = ", ".join(f"{count} {state}" for state, count in seeded.states.items())
+        typer.echo(f"demo: {len(seeded.created)} intelligence reports ({states})")
+        typer.echo(
+            f"demo: {seeded.rules} routing rules; {seeded.unroutable} unroutable report(s) "
+            "waiting to be routed by hand"
+        )
+    else:
+        typer.echo("demo: intelligence reports already loaded")
     for kind, figures in feeds.items():
         typer.echo(
             f"demo: partner feed {kind}: {figures['imported']} imported, "

@@ -617,8 +617,20 @@ def _own_submission(principal: AccessPrincipal, report: IntelReport) -> bool:
     return principal.user_id is not None and principal.user_id == report.submitted_by_user_id
 
 
+def _routed_to(principal: AccessPrincipal, report: IntelReport) -> bool:
+    """Triage routed the sanitised report to the principal's organisation: the owner acts on
+    it before it is disseminated to everyone."""
+    return (
+        report.state != State.RECEIVED
+        and report.assigned_organisation_id is not None
+        and report.assigned_organisation_id == principal.organisation_id
+    )
+
+
 def visible_decision(principal: AccessPrincipal, report: IntelReport, action: Action) -> Decision:
-    """``access.decide`` plus the intake rule on undisseminated reports."""
+    """``access.decide`` plus the intake rule on undisseminated reports: before dissemination
+    only the owning organisation's supervisors, the submitter, and (once sanitised) the
+    organisation triage routed it to may see it."""
     decision = decide(principal, report, action)
     if not decision.allowed:
         return decision
@@ -626,6 +638,7 @@ def visible_decision(principal: AccessPrincipal, report: IntelReport, action: Ac
         report.state != State.DISSEMINATED
         and not _is_supervisor_of(principal, report)
         and not _own_submission(principal, report)
+        and not _routed_to(principal, report)
     ):
         return Decision(False, frozenset(), "not yet disseminated")
     return decision

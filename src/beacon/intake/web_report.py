@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from starlette.routing import Match
 from starlette.types import Scope
@@ -31,6 +33,7 @@ from beacon.audit.query import search_events
 from beacon.audit.service import record_event
 from beacon.auth.deps import Principal
 from beacon.auth.models import Organisation
+from beacon.auth.permissions import Permission
 from beacon.intake import service
 from beacon.intake.models import (
     RECORD_TYPE,
@@ -70,6 +73,8 @@ from beacon.intake.web_shared import (
 )
 from beacon.sanitise.photos import PhotoStore
 from beacon.triage.flow import refresh as refresh_triage
+from beacon.triage.models import DuplicateLink
+from beacon.triage.report_view import DUPLICATE_RECORD, area_names, map_data, report_triage
 from beacon.triage.schemas import ThemeCatalogue
 from beacon.triage.service import catalogue
 from beacon.web.deps import get_session
@@ -103,6 +108,22 @@ HISTORY = {
     "intel.question_asked": "Question sent to the reporter",
     "intel.reporter_answered": "Answer received from the reporter",
     "intel.answer_sanitised": "Answer sanitised",
+    "intel.triaged": "Triaged: themes, priority and owner worked out",
+    "intel.routed": "Routed to an owner",
+    "intel.unroutable": "Could not be routed: supervisors and administrators told",
+    "intel.routed_by_hand": "Routed by hand",
+    "triage.themes_corrected": "Themes corrected",
+    "triage.duplicate_merged": "Marked as a duplicate",
+    "triage.duplicate_dismissed": "Marked as not a duplicate",
+    "triage.duplicate_reopened": "Duplicate decision undone",
+}
+# Triage actions posted from the report page (``triage.web_actions``) come back saying so.
+TRIAGE_DONE = {
+    "themes": "The themes were corrected; the priority and owner were worked out again.",
+    "routed": "The report was routed by hand and the new owner told.",
+    "merged": "The pair was marked as duplicates. Both reports are kept unchanged.",
+    "dismissed": "The pair was marked as not duplicates.",
+    "reopened": "The duplicate decision was undone: the pair is a suggestion again.",
 }
 DONE = {
     "sanitised": ("sanitised", "graded", "disseminated"),
@@ -135,12 +156,51 @@ def _indicator_rows(db: Session, report_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def _history(db: Session, report: IntelReport) -> list[dict[str, Any]]:
+def _history_events(db: Session, report: IntelReport) -> list[AuditEvent]:
     events: list[AuditEvent] = search_events(
         db, record_type=RECORD_TYPE, record_id=report.id, limit=1000, newest_first=False
     )
+    # Duplicate decisions are recorded once, on the pair: both reports' histories show them.
+    pairs = db.scalars(
+        select(DuplicateLink.id).where(
+            or_(DuplicateLink.report_a == report.id, DuplicateLink.report_b == report.id)
+        )
+    ).all()
+    for pair_id in pairs:
+        events += search_events(
+            db, record_type=DUPLICATE_RECORD, record_id=pair_id, limit=100, newest_first=False
+        )
+    return sorted(events, key=lambda e: e.seq)
+
+
+def _history_note(db: Session, event: AuditEvent, report: IntelReport) -> str:
+    """What a triage event decided, in words (other events show their stated reason)."""
+    if event.justification:
+        return event.justification
+    try:
+        details = json.loads(event.details_json or "{}")
+    except ValueError:
+        return ""
+    if event.event == "intel.triaged":
+        themes = catalogue(db)
+        named = ", ".join(themes.label(t) for t in details.get("themes", [])) or "no themes"
+        return f"{named}; {details.get('band', '')}; {details.get('route', '')}"
+    if event.event == "triage.themes_corrected":
+        themes = catalogue(db)
+        return "Now: " + ", ".join(themes.label(t) for t in details.get("themes", []))
+    if event.event in ("intel.routed", "intel.unroutable"):
+        return str(details.get("why") or details.get("reason") or "")
+    if event.event == "triage.duplicate_merged":
+        # The other report is named on the page only to those who may open it.
+        if details.get("duplicate") == report.id:
+            return "This report is the duplicate"
+        return "This report is the main record"
+    return ""
+
+
+def _history(db: Session, report: IntelReport) -> list[dict[str, Any]]:
     history = []
-    for event in events:
+    for event in _history_events(db, report):
         label = HISTORY.get(event.event)
         if label is None:
             continue
@@ -154,7 +214,7 @@ def _history(db: Session, report: IntelReport) -> list[dict[str, Any]]:
                 "date_only": event.actor_label == service.PORTAL_ACTOR.label,
                 "what": label,
                 "who": event.actor_label if event.actor_kind == "user" else "Beacon",
-                "note": event.justification or "",
+                "note": _history_note(db, event, report),
             }
         )
     return history
@@ -253,6 +313,22 @@ class Visit:
         return done_redirect(self.report, done, anchor)
 
 
+def _triage(v: Visit, shown: set[str]) -> dict[str, Any] | None:
+    """Triage for staff who read intelligence (a partner sees their own submission without
+    it: priority, owner and links are the partnership's working)."""
+    if Permission.INTEL_READ not in v.principal.permissions or "summary" not in shown:
+        return None
+    found = report_triage(
+        v.db,
+        access=v.principal.access(),
+        report=v.report,
+        may=lambda access, record, action: service.visible_decision(access, record, action).allowed,
+    )
+    if found is not None and "narrative" not in shown:
+        found["texts"], found["entities"] = {}, []
+    return found
+
+
 def _report_page(
     v: Visit,
     errors: dict[str, str],
@@ -319,6 +395,9 @@ def _report_page(
         "messages": messages,
         "source_organisation": source_organisation,
         "history": _history(db, report),
+        "triage": _triage(v, shown),
+        "areas": area_names(db, report) if "summary" in shown else [],
+        "place_map": map_data(db, report) if "summary" in shown else None,
         "can_sanitise": can["sanitise"] and state in STEP_STATES["sanitise"],
         "can_original": can["view_original"],
         "can_grade": can["grade"] and state in STEP_STATES["grade"],
@@ -374,6 +453,7 @@ def intake_report(
 ) -> HTMLResponse:
     v = Visit.open(request, db, principal, report_id, Action.VIEW)
     notice = DONE_MESSAGES[done] if v.report.state in DONE.get(done, ()) else None
+    notice = notice or TRIAGE_DONE.get(done)
     return v.page(notice=notice)
 
 

@@ -1,4 +1,5 @@
-"""``beacon triage``: classify texts into themes with their entities, and retrain the model.
+"""``beacon triage``: classify texts into themes with their entities, retrain the model, and
+link the stored entity mentions again.
 
 ``beacon triage classify FILE`` reads one text per line, or JSON Lines with a ``text`` field
 (the same input rules as ``beacon sanitise``: the whole file is checked before anything is
@@ -63,7 +64,8 @@ CLASSIFY_HELP = (
     "Themes, scores and entities of each text, as one JSON object per input.\n\n"
     "The chosen themes come best first, then every theme's score, then the entities (phone, "
     "vehicle, postcode, email, handle, address, nickname, person) with normalised values and "
-    "their place in the text. Exits with 1, naming the file and line, on bad input, and when "
+    "their place in the text; with linking (the default), each entity's id across the inputs "
+    "and each input's linked lines. Exits with 1, naming the file and line, on bad input, and when "
     "the model is missing or outdated (`beacon triage retrain` builds it)."
 )
 RETRAIN_HELP = (
@@ -71,6 +73,13 @@ RETRAIN_HELP = (
     "Trains on the shipped corpus and analysts' corrections, then prints macro-F1 and "
     "per-theme precision and recall on the held-out split, before (the model it replaces, if "
     "any) and after. The new model replaces the old one only when training succeeds."
+)
+LINK_HELP = (
+    "Resolve every stored entity mention again and print the counts.\n\n"
+    "Links the phones, vehicles, addresses, people and other entities of every triaged report "
+    "into entities, with analysts' confirm and split decisions honoured. Run it after a "
+    "matching rule changes or a backup is restored; reports are linked as they are triaged "
+    "otherwise."
 )
 
 
@@ -83,6 +92,14 @@ def classify(
             "standard input."
         ),
     ],
+    link: Annotated[
+        bool,
+        typer.Option(
+            "--link/--no-link",
+            help="Link the entities across the inputs (each entity gets its entity id, each "
+            "input the lines it shares an entity with).",
+        ),
+    ] = True,
 ) -> None:
     """Themes, scores and entities of each text (see CLASSIFY_HELP)."""
     from beacon.sanitise.cli import read_texts
@@ -93,14 +110,34 @@ def classify(
     from beacon.triage.entities import extract_entities
 
     results = model.classify([item.text for item in items], active=active)
+    found = [extract_entities(item.text) for item in items]
+    entity_of: dict[str, str] = {}
+    lines_of: dict[str, set[int]] = {}
+    if link:
+        from beacon.triage.linking import Mention, resolve, value_key
+
+        resolution = resolve(
+            Mention(str(i), e.type, e.value) for i, entities in enumerate(found) for e in entities
+        )
+        entity_of = dict(resolution.entity_of_key)
+        for resolved in resolution.entities:
+            lines_of[resolved.id] = {items[int(m.report_id)].line for m in resolved.mentions}
     out = sys.stdout
-    for item, result in zip(items, results, strict=True):
+    for item, result, entities in zip(items, results, found, strict=True):
         payload: dict[str, Any] = {"line": item.line}
         if item.has_id:
             payload["id"] = item.id
         payload["themes"] = result.themes
         payload["scores"] = dict(sorted(result.scores.items(), key=lambda kv: (-kv[1], kv[0])))
-        payload["entities"] = [e.to_dict() for e in extract_entities(item.text)]
+        listed = [e.to_dict() for e in entities]
+        if link:
+            shared: set[int] = set()
+            for entity, row in zip(entities, listed, strict=True):
+                entity_id = entity_of[value_key(entity.type, entity.value)]
+                row["entity"] = entity_id
+                shared |= lines_of[entity_id]
+            payload["linked_lines"] = sorted(shared - {item.line})
+        payload["entities"] = listed
         out.write(json.dumps(payload, ensure_ascii=False) + "\n")
     out.flush()
 
@@ -162,6 +199,55 @@ def retrain(
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
         return
     _print_scores(scores)
+
+
+@app.command("link", help=LINK_HELP)
+def link(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Resolve every stored mention again (see LINK_HELP)."""
+    from sqlalchemy import func, select
+
+    from beacon.runtime import open_runtime
+    from beacon.triage import link_store
+    from beacon.triage.models import EntityMatch, EntityMention, LinkDecision
+
+    runtime = open_runtime()
+    try:
+        with runtime.sessions() as session:
+            mentions = link_store.relink_all(session)
+            session.commit()
+            counts = {
+                "mentions": mentions,
+                "reports": session.scalar(
+                    select(func.count(func.distinct(EntityMention.report_id)))
+                )
+                or 0,
+                "values": session.scalar(select(func.count(func.distinct(EntityMention.value_key))))
+                or 0,
+                "entities": session.scalar(
+                    select(func.count(func.distinct(EntityMention.entity_key)))
+                )
+                or 0,
+                "fuzzy_matches": session.scalar(select(func.count(EntityMatch.id))) or 0,
+                "decisions": session.scalar(
+                    select(func.count(LinkDecision.id)).where(LinkDecision.withdrawn_at.is_(None))
+                )
+                or 0,
+            }
+    finally:
+        runtime.close()
+    if as_json:
+        sys.stdout.write(json.dumps(counts) + "\n")
+        return
+    typer.echo(
+        f"linked {counts['mentions']:,} mentions in {counts['reports']:,} reports: "
+        f"{counts['values']:,} distinct values in {counts['entities']:,} entities"
+    )
+    typer.echo(
+        f"{counts['fuzzy_matches']:,} fuzzy matches; {counts['decisions']:,} analysts' "
+        "decisions in force"
+    )
 
 
 def _examples(themes: list[str]) -> list[Example]:

@@ -24,6 +24,7 @@ SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 LEAFLET_JS = "vendor/leaflet/leaflet.js"
 LEAFLET_CSS = "vendor/leaflet/leaflet.css"
 CHART_JS = "vendor/chart.js/chart.umd.min.js"
+CYTOSCAPE_JS = "vendor/cytoscape/cytoscape.min.js"
 VENDOR_FILES: tuple[str, ...] = (
     GOVUK_CSS,
     HTMX_JS,
@@ -32,6 +33,7 @@ VENDOR_FILES: tuple[str, ...] = (
     LEAFLET_JS,
     LEAFLET_CSS,
     CHART_JS,
+    CYTOSCAPE_JS,
 )
 
 BUILD_HINT = "run `npm ci --ignore-scripts && npm run build` (or `make assets`)"

@@ -28,6 +28,7 @@ NAVIGATION: tuple[NavLink, ...] = (
     NavLink("api", "API", "/api/docs", None),
     NavLink("assessments", "Assessments", "/assessments", Permission.ASSESSMENT_READ_SHARED),
     NavLink("intake", "Intelligence", "/intake", Permission.INTEL_READ_OWN),
+    NavLink("triage", "Triage", "/triage", Permission.INTEL_READ),
     NavLink("intake_new", "Submit intelligence", "/intake/new", Permission.INTEL_SUBMIT),
     NavLink("imports", "Imports", "/imports/police", Permission.DATA_IMPORT),
     NavLink("audit", "Audit log", "/audit", Permission.AUDIT_READ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.requests import Request
@@ -31,6 +32,7 @@ from beacon.web.assets import (
 from beacon.web.landing import landing_url, navigation
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+LONDON = ZoneInfo("Europe/London")
 
 AREA_LEVEL_LABELS = {
     "lsoa": "LSOA",
@@ -64,6 +66,21 @@ def _datetime(value: dt.datetime | None) -> str:
         return "–"
     value = _as_utc(value)
     return f"{value.day} {value:%b %Y %H:%M}"
+
+
+def _london(value: dt.datetime | None) -> str:
+    """A stored (UTC) moment as people here read it: "5 Dec 2026 14:03" UK time."""
+    if value is None:
+        return "–"
+    value = _as_utc(value).astimezone(LONDON)
+    return f"{value.day} {value:%b %Y %H:%M}"
+
+
+def _unread_notifications(request: Request) -> int | None:
+    """The navigation's unread count (None when nobody is signed in): one indexed count."""
+    from beacon.notify.web import unread_for_nav  # the notify pages import this module
+
+    return unread_for_nav(request)
 
 
 def _isoformat(value: dt.datetime | dt.date | None) -> str:
@@ -109,6 +126,7 @@ _env.filters.update(
     number=_number,
     month=_month,
     datetime=_datetime,
+    london=_london,
     isoformat=_isoformat,
     plural=_plural,
     level_label=lambda level: AREA_LEVEL_LABELS.get(level, str(level).title()),
@@ -116,6 +134,7 @@ _env.filters.update(
 
 _env.globals.update(
     nav_links=navigation,
+    unread_notifications=_unread_notifications,
     # Anonymous visitors' "home" is "/", which sends them to sign in.
     home_url=lambda permissions: landing_url(permissions) if permissions is not None else "/",
 )
