@@ -305,7 +305,8 @@ def test_social_handles_urls_and_dates_of_birth() -> None:
         ("From my kitchen window I can see them", "From my kitchen window"),
         ("the house next door to me has visitors", "the house next door to me"),
         ("the flat above mine is noisy", "the flat above mine"),
-        ("my neighbour at number 12 is scared", "my neighbour at number 12"),
+        # (Not "my neighbour at number 12": anyone on the street may say it; round 3.)
+        ("our neighbours opposite are scared", "our neighbours opposite"),
         (
             "I'm the caretaker at Park View Primary and we find needles",
             "I'm the caretaker at Park View Primary",

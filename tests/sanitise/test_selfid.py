@@ -1,7 +1,7 @@
 """Where reporters identify themselves (issue 11): the evaluator for the self-identification
-files, the goals on the tuning sets, regression floors on the blind set (read only to guard
-against regressions, after its one final run was recorded), and the rules for each kind on
-small hand-written cases (including what must NOT be found or redacted)."""
+files, the goals and floors on the tuning sets, and the rules for each kind on small
+hand-written cases (including what must NOT be found or redacted). The next blind set,
+``selfid_blind3.jsonl``, is not read here: it is run once after round 3."""
 
 from __future__ import annotations
 
@@ -29,18 +29,18 @@ from beacon.sanitise.evaluate_selfid import (
 
 DATA = Path(__file__).resolve().parent / "data"
 # Tuning sets: the rules were tuned on these (selfid_tuning2 was the first blind set, seen
-# after its one run and now tuned on; selfid_tuning3 holds extra examples written for tuning).
+# after its one run and now tuned on; selfid_tuning3 holds extra examples written for tuning;
+# selfid_tuning4 was the second blind set, selfid_blind2, run twice in round 2 and declared
+# seen: round 3 tuned on it).
 TUNING = DATA / "selfid_tuning.jsonl"
 TUNING2 = DATA / "selfid_tuning2.jsonl"
 TUNING3 = DATA / "selfid_tuning3.jsonl"
-# The blind set: written and frozen before the second round of tuning, run once before and
-# once after it. Its misses were never looked at; do not tune on it.
-BLIND2 = DATA / "selfid_blind2.jsonl"
+TUNING4 = DATA / "selfid_tuning4.jsonl"
 SHA256 = {
     TUNING: "c3dd4968dfa48107b89719275155e59a2075b68802361cc146c6a9a6c5e6fb85",
     TUNING2: "b4d131800e78a22581cb4be7ae6b8030fb976adc50cf5970751a8c3312e2ec1f",
     TUNING3: "9365cf08c049922a25be5cf84c54e56f1363a3d129c9dea2bd5dccfa474e7fca",
-    BLIND2: "4f05c779603bf486a55e340a797f9798564a975d82fc0a02132d81c58e862a7c",
+    TUNING4: "4f05c779603bf486a55e340a797f9798564a975d82fc0a02132d81c58e862a7c",
 }
 
 
@@ -185,8 +185,8 @@ def test_evaluation_files_are_unchanged() -> None:
 
 
 def test_goals_on_the_tuning_set() -> None:
-    """The rules were tuned on this set: its figures are not an estimate on new text (the
-    blind set below is). Measured 1.000 recall, 0.014 false-flag share (3 of 217), 0 subject
+    """The rules were tuned on this set: its figures are not an estimate on new text (only a
+    blind set run once is). Measured 1.000 recall, 0.014 false-flag share (3 of 217), 0 subject
     redactions."""
     report = evaluate_selfid(TUNING)
     assert report.texts == 205
@@ -214,21 +214,20 @@ def test_goals_on_the_other_tuning_sets() -> None:
         assert report.subject_redacted == 0, report.table()
 
 
-def test_regression_floors_on_the_blind_set() -> None:
-    """selfid_blind2 was written in styles unlike the tuning sets and frozen (SHA-256 above)
-    before the second round of tuning, then run once before it (recall 0.512, false-flag
-    share 0.092, 0 subject redactions) and once after it, on 2026-12-05: recall 0.685 (name
-    0.578, signature 0.703, staff_id 0.810, quasi 0.682, contact 0.933), false-flag share
-    0.064 (10 of 156), 0 subject details redacted (12 flagged). It does NOT meet the goals.
-    This test reads it only to guard against regressions, with floors set after that final
-    run (measured minus 0.03; no subject redactions): do not tune on this set."""
-    report = evaluate_selfid(BLIND2)
+def test_floors_on_the_fourth_tuning_set() -> None:
+    """selfid_tuning4 was the second blind set (selfid_blind2), in styles unlike the older
+    sets: run once before round 2 (recall 0.512) and once after it (recall 0.685, false-flag
+    share 0.064), then declared seen and tuned on in round 3. Measured after round 3 on
+    2026-12-05: recall 0.931 (name 0.938, signature 0.865, staff_id 1.000, quasi 0.939,
+    contact 0.933), false-flag share 0.020 (4 of 197), 0 subject details redacted (11
+    flagged). Tuned on, so not an estimate on new text. Floors: measured minus 0.03."""
+    report = evaluate_selfid(TUNING4)
     assert report.texts == 180
-    assert report.recall >= 0.65, report.table()
-    floors = {"name": 0.54, "signature": 0.67, "staff_id": 0.77, "quasi": 0.65, "contact": 0.9}
+    assert report.recall >= 0.9, report.table()
+    floors = {"name": 0.9, "signature": 0.83, "staff_id": 0.97, "quasi": 0.9, "contact": 0.9}
     for kind, floor in floors.items():
         assert report.per_kind[kind].recall >= floor, kind
-    assert report.false_flag_share <= 0.095, report.table()
+    assert report.false_flag_share <= 0.05, report.table()
     assert report.subject_redacted == 0
 
 
@@ -557,3 +556,130 @@ def test_more_quasi_identifiers(text: str, expected: str, action: str | None) ->
 )
 def test_ordinary_mentions_stay_unflagged(text: str) -> None:
     assert about_the_reporter(text) == [], found(text)
+
+
+# -- third round of tuning: the general kinds behind selfid_tuning4's misses -------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Any short opening before "this is"/"it's", and a name the reporter goes on from.
+        ("Ar, this is Sandra Bishop again, 8 Alum Rock Road, I rung last week.", "Alum Rock"),
+        ("Howay man, it's Gaz, I'm the one with the taxi outside 17.", "Gaz"),
+        ("hi its Joanne I care for my dad and lads keep knocking", "Joanne"),
+        ("this is darren holt my number is 07700 900614 the van is back", "darren holt"),
+        ("its kayleigh from 22 them lot at 24 are at it again", "kayleigh"),
+        (
+            "Ah, it's Father Declan, from St Anthony's, yeh. One of me parishioners is bullied.",
+            "Declan",
+        ),
+        ("Ey, it's our Kelly's mam, Debbie. Dem lads are robbin phones.", "Debbie"),
+        (
+            "Wor Trish phoned yous last week, am her man, Alan Storey. Lads on the roof.",
+            "Alan Storey",
+        ),
+        # A name first, then who they are or where.
+        (
+            "Sound, cheers. Tony Mercer, I run the barber's. Two lads selling watches.",
+            "Tony Mercer",
+        ),
+        ("Jim Dawes, landlord, The Royal Oak - lads dealing in the car park.", "Jim Dawes"),
+        ("Diolch. Sian Roberts, Ty Gwyn, Llanfair Road, Ruthin. Quad bikes again.", "Sian Roberts"),
+        ("Hi. Paul at the off-licence, 212 Harehills Lane. Fake ID again.", "Paul"),
+        ("Hi, I'm the manager at the Costcutter on Dewsbury Road, Amjad. Lads nicking.", "Amjad"),
+        # Transcripts, "my name is" running on, quoted authors.
+        ("[transcript] Reverend Ann Hollis at St Peter's calling um about the men", "Ann Hollis"),
+        ("i see it all my names Paula Greaves if you need me", "Paula Greaves"),
+        ("[dictated] hi my name is Roberta Keyes K E Y E S I live at number 2", "Roberta Keyes"),
+        ("Fwd: noise\n\n> On 2 Feb, Mohammed Iqbal wrote:\n> Flat 9 have visitors.", "Iqbal"),
+        # Closings.
+        ("Lads at the junction.\nI remain, Sir, yours faithfully,\nHarold Entwistle", "Harold"),
+        ("Men posing as council workers.\nYours in Christ,\nThe Revd Canon Paul Whitcombe", "Paul"),
+        ("Lads on the back lane again.\nTa-ra, Keith (Neighbourhood Watch)", "Keith"),
+    ],
+)
+def test_round_three_names(text: str, expected: str) -> None:
+    assert any(expected in part for part in about_the_reporter(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # By-lines with a job title, after a transcript tag, and "This is the ... manager".
+        (
+            "Caravan on the lay-by. Reported by Civil Enforcement Officer CEO 0427, Leeds Parking.",
+            "CEO 0427",
+        ),
+        (
+            "[dictation] Message for the PCSO team from Sergeant Halliday badge 1904 at Stainbeck.",
+            "1904",
+        ),
+        (
+            "This is the duty manager at Aldi - Kim Oates, colleague no. 55102. Stolen cards.",
+            "55102",
+        ),
+        ("Ms R. Agyeman, Class Teacher, Year 2 (staff code RAG) - child came in bruised.", "RAG"),
+    ],
+)
+def test_round_three_signatures_and_numbers(text: str, expected: str) -> None:
+    assert any(expected in part for part in about_the_reporter(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Pet, am the only Sikh fella on the street wi a turban, they'll clock it's me.", "Sikh"),
+        ("Aye, this is Brenda, am the lollipop lady on Coast Road by the school.", "lollipop"),
+        ("Ah'm the wan wi the guide dug on the ground floor, so ah heard it aw.", "guide dug"),
+        ("We're the Polish family abune the chemist, the only yins in the street.", "only yins"),
+        ("I supervise the lad in question so he'll know this came from me.", "supervise"),
+        ("I'm on nights so it's always me who sees them.", "always me who"),
+        ("As a former magistrate I do not make complaints lightly.", "former magistrate"),
+        ("I lead prayers at the Jamia Masjid on Barkerend Road.", "Jamia Masjid"),
+        ("I am the Ukrainian who work in the car wash at Hunslet Road.", "Ukrainian"),
+        ("I am Portuguese lady living alone with my son in ground floor, number 3A.", "Portuguese"),
+        ("I rent room in house of 14 Greenbank Road. The landlord keeps 11 people.", "rent room"),
+        ("i live in the last house before the feild so i see it all", "last house"),
+        ("Peter, as you know I'm at the end of Tern Close facing the garages.", "end of Tern"),
+        ("My mom's the one who does the allotment nearest the railway.", "mom's the one"),
+        (
+            "My telephone is rarely answered, but you may write to me at 3 Esplanade Mews.",
+            "Esplanade",
+        ),
+        ("Bore da, it's Bronwen here, Gwilym's wife from the farm at the top of the lane.", "farm"),
+    ],
+)
+def test_round_three_quasi_identifiers(text: str, expected: str) -> None:
+    assert any(expected in part for part in about_the_reporter(text)), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "my neighbour at number 12": anyone on the street may say it.
+        "my neighbour at number 12 keeps getting his car keyed its the lads from the flats",
+        "It's Connor Platt at number 8, he keeps revving his bike at 2am.",
+        "its tyler from the flats again hes dealing by the shops",
+        "[transcribed voicemail] Yeah, hi, I'm calling about the bloke outside the Londis.",
+        "Morning. The lads from the flats by the park were back, the bloke with the pitbull too.",
+        "I am the unpaid carer for my wife and I sit at the window.",
+        "They'll know it's me if you go round. The lad at 9 deals.",
+        "The windows were smashed. Reported by the owner, who is furious.",
+        "This is about PCSO Reid, badge 5521, who was rude.",
+        "As a former resident of the estate I know it well.",
+        "I run the bath at six and hear them through the wall.",
+    ],
+)
+def test_round_three_what_is_not_the_reporter(text: str) -> None:
+    assert about_the_reporter(text) == [], found(text)
+
+
+def test_automated_and_organisation_addresses_are_flagged() -> None:
+    automated = "From: noreply@example-portal.gov.uk\nSubject: New report\n\nMen in cars."
+    assert found(automated) == [("EMAIL", "noreply@example-portal.gov.uk", "flag")]
+    sender = 'From: "Neighbourhood Watch - Lowfield" <lowfieldnw@example.org>\n\nA man knocks.'
+    assert found(sender) == [("EMAIL", "lowfieldnw@example.org", "flag")]
+    # A person's own address on the From line is still the reporter's.
+    person = "From: Karen Blythe <karen.blythe@example.com>\n\nLads at the garages."
+    assert ("REPORTER_NAME", "Karen Blythe <karen.blythe@example.com>", "redact") in found(person)

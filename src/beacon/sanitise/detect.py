@@ -41,7 +41,9 @@ Rules, in order:
    (a number nobody claims may be the reporter's), except that a detail continuing a flagged one
    just before it ("... also a second phone X") is flagged too, and so is one on an e-mail's
    To/Cc line or in quoted material (a "> " line of a forwarded message, or a message the
-   reporter copies in quotes), whose owner the human sanitiser judges. Numbers read out in
+   reporter copies in quotes), whose owner the human sanitiser judges, and so is a machine's
+   or an organisation's sender address ("noreply@...", a From: line naming a team or a
+   Neighbourhood Watch). Numbers read out in
    words in voice-to-text transcripts ("oh seven seven double oh nine ...") are phone numbers.
 4. ``VEHICLE_REGISTRATION``: redact after a first-person vehicle cue ("my car", "our van",
    "my reg") within 40 characters, otherwise flag.
@@ -102,6 +104,7 @@ from beacon.sanitise.recognisers import (
     UkVrmRecognizer,
     UrlRecognizer,
     normalise_postcode,
+    organisation_address,
     plausible_vrm,
     quoted,
     reporter_patterns,
@@ -351,6 +354,8 @@ def _field_owner(text: str, start: int) -> str | None:
         return "in a form field about someone else"
     if RECIPIENT_LINE_RE.match(text, line_start):
         return "on a message's recipient line"
+    if organisation_address(text, line_start, start):
+        return "an automated or organisation's address, not a person's"
     if quoted(text, start):
         return "in quoted material: for the human sanitiser to decide"
     if ":" in text[line_start:start] and section_owner(text, line_start) == "other":

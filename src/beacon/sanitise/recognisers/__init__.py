@@ -14,11 +14,14 @@ names (``PHONE``, ``POSTCODE``...) and a short human reason in their recognition
   exact position next to the subject, a role or trait nobody else round there has), with
   ``traits`` (traits said in passing: "as the lady with the scooter ...", ", only one round
   here"), ``neighbours`` (the subject placed from the reporter's home: "the lad next door"),
-  ``clauses`` (where such a statement stops) and ``vocabulary`` (the word lists);
+  ``clauses`` (where such a statement stops), ``situations`` (a reporter saying their
+  description gives them away, dialect "am the ...", a former office, where to write to them)
+  and ``vocabulary`` (the word lists);
 - ``signature``: the names reporters give (introductions, sign-offs, form fields),
   professional signature blocks and, with ``staff_id``, staff or officer numbers; ``names``
-  (what a name looks like), ``forms`` (form fields and sections) and ``attribution`` (by-lines
-  and sign-offs at the end of run-on texts) serve it;
+  (what a name looks like), ``forms`` (form fields and sections), ``attribution`` (by-lines
+  and sign-offs at the end of run-on texts) and ``openings`` (names opening a text after any
+  interjection, in lower case, or before who the reporter is) serve it;
 - ``reporter``: the details the reporter typed into the form's optional contact fields.
 
 Only the standard library ``re`` is used: the patterns are simple and it is faster than
@@ -57,6 +60,7 @@ from beacon.sanitise.recognisers.contact import (
     UkPhoneRecognizer,
     UrlRecognizer,
     normalise_phone,
+    organisation_address,
 )
 from beacon.sanitise.recognisers.identity import (
     NHS_RE,
@@ -134,6 +138,7 @@ __all__ = [
     "nhs_checksum_ok",
     "normalise_phone",
     "normalise_postcode",
+    "organisation_address",
     "plausible_vrm",
     "quoted",
     "reporter_patterns",

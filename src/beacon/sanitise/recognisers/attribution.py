@@ -31,11 +31,14 @@ _DOCUMENT_WORDS = (
     r"statement|record|details|incident|asb|warden|patrol|[-–—]"
 )
 BY_LINE_RE = re.compile(
-    r"(?:^|(?<=[.!?])[ \t]+|(?<=\n))[ \t]*(?:(?:(?:" + _DOCUMENT_WORDS + r")[ \t]+){0,4}?"
+    r"(?:^|(?<=[.!?])[ \t]+|(?<=\n))[ \t]*(?:\[[^\]\n]{1,40}\][ \t]*)?(?:(?:(?:"
+    + _DOCUMENT_WORDS
+    + r")[ \t]+){0,4}?"
     r"(?:logged|submitted|reported|recorded|written|completed|compiled|prepared|raised|"
     r"referred|signed|authored|sent)\s+by"
     # "Referral from Jenna Fox (...)": only first in its line or sentence.
-    r"|(?:new\s+|urgent\s+)?(?:referral|submission|update|report)\s+from)\s*:?\s+"
+    r"|(?:new\s+|urgent\s+)?(?:referral|submission|update|report|message|note)"
+    r"(?:\s+for\s+(?:the\s+)?[\w'’-]+(?:\s+[\w'’-]+)?)?\s+from)\s*:?\s+"
     r"(?P<who>(?-i:(?:(?:PCSO|PC|DC|DS|PS|Sgt)\.?\s?\d{2,6}\s+)?" + NAME_CORE + r"))"
     r"(?![\w'’])",
     re.IGNORECASE | re.MULTILINE,
@@ -106,6 +109,36 @@ def by_lines(text: str) -> list[Found]:
             end, described = part.end(), True
         entity = "SIGNATURE" if described else "REPORTER_NAME"
         out.append((entity, start, end, "who logged or submitted the report", False))
+    return out
+
+
+# "Reported by Civil Enforcement Officer CEO 0427, Leeds Parking Services": a job title, an
+# optional number and who they work for, in place of a name.
+BY_ROLE_RE = re.compile(
+    r"(?:^|(?<=[.!?])[ \t]+|(?<=\n))[ \t]*(?:(?:" + _DOCUMENT_WORDS + r")[ \t]+){0,3}?"
+    r"(?:logged|submitted|reported|recorded|written|completed|compiled|prepared|raised)\s+by"
+    r"\s*:?\s+(?:the\s+|our\s+)?(?P<role>(?-i:(?:[A-Z][a-z]+\s+){0,3}(?:Officer|Warden|Manager|"
+    r"Worker|Nurse|Teacher|Guard|Driver|Steward|Caretaker|Co-?ordinator|Lead|Marshal|"
+    r"Inspector|Supervisor|Ranger|Visitor|Assistant|Practitioner|Adviser|Advisor)))"
+    r"(?:\s+(?P<id>(?-i:[A-Z]{2,5})\s?\d{2,6}))?(?![\w'’])",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def by_roles(text: str) -> list[Found]:
+    """A by-line giving a job title (and a number) instead of a name: the reporter's."""
+    out: list[Found] = []
+    for match in _near_cues(BY_ROLE_RE, text, (" by",), 90):
+        start, end = match.span("role")
+        out.append(("SIGNATURE", start, end, "who logged or submitted the report", False))
+        if match.group("id"):
+            out.append(("STAFF_ID", *match.span("id"), "the reporter's number", False))
+        for _ in range(2):
+            part = _PART_RE.match(text, match.end() if _ == 0 else end)
+            if part is None or _CONTACT_OR_NUMBER_RE.search(part.group(0)):
+                break
+            end = part.end()
+            out.append(("SIGNATURE", part.start() + 1, end, "who the reporter works for", False))
     return out
 
 

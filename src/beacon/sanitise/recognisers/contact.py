@@ -293,3 +293,27 @@ class DateOfBirthRecognizer(RuleRecognizer):
             [Rule("dob", DOB_RE, _check_dob, group="date", hint=("dob", "d.o.b", "birth", "born"))],
             "BeaconDateOfBirth",
         )
+
+
+# A machine's address ("noreply@..."), or a sender line naming an organisation rather than a
+# person ('From: "Neighbourhood Watch - Lowfield" <...>'): not the reporter's own.
+AUTOMATED_ADDRESS_RE = re.compile(
+    r"(?:no-?reply|do-?not-?reply|donotreply|mailer-daemon|notifications?|alerts?|bounce)"
+    r"[\w.+-]*@",
+    re.IGNORECASE,
+)
+ORGANISATION_SENDER_RE = re.compile(
+    r"[ \t>]*(?:from|sender)[ \t]*:[^\n@]*\b(?:watch|team|council|office|service|services|"
+    r"association|partnership|parish|trust|police|housing|ltd|limited|plc|portal|group|"
+    r"committee|society|charity|school|surgery|centre|center)\b[^\n@]*<?[ \t]*$",
+    re.IGNORECASE,
+)
+
+
+def organisation_address(text: str, line_start: int, start: int) -> bool:
+    """Whether the e-mail address at ``start`` is a machine's or an organisation's sender
+    address (``line_start``: where its line starts), so not the reporter's own."""
+    return bool(
+        AUTOMATED_ADDRESS_RE.match(text, start)
+        or ORGANISATION_SENDER_RE.match(text, line_start, start)
+    )

@@ -37,6 +37,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from beacon.sanitise.recognisers.base import ACTION_KEY, make_result
 from beacon.sanitise.recognisers.clauses import clause_end, statement_end, strip_span
 from beacon.sanitise.recognisers.neighbours import third_person_positions
+from beacon.sanitise.recognisers.situations import situations
 from beacon.sanitise.recognisers.traits import as_traits, only_tails
 from beacon.sanitise.recognisers.vocabulary import (
     BUSINESS,
@@ -55,6 +56,8 @@ _ADDRESS_LIKE_RE = re.compile(
     r"\b(?:number|no\.?|num|flat|apartment|apt|unit|house)\s*\d+[a-z]?\b"
     r"|(?<![\w£$])\d+[a-z]?\b(?!\s*(?:years?|yrs?|months?|weeks?|days?|hours?|mins?|minutes?|"
     r"am|pm|%|o'?clock|ish|or\s+so|times?|kids?|children|childrens)\b)"
+    r"|\b(?:last|first|end|only|corner|end-terrace)\s+(?:house|flat|bungalow|cottage|farm|"
+    r"property|one)\b"
     r"|\b\d+(?:st|nd|rd|th)\s+floor\b|\b(?:ground|first|second|third|top)\s+floor\b"
     r"|\b(?-i:[A-Z][\w'’]+)\s+(?-i:(?:"
     + "|".join(w.capitalize() for w in STREET_WORDS.split("|"))
@@ -163,12 +166,12 @@ SELF_PATTERNS: tuple[SelfPattern, ...] = (
         re.compile(
             r"(?:i|we)(?:'ve|’ve|'d|\s+have|\s+had)?\s+(?:(?:just|recently|currently|also|now|"
             r"still|both|all|actually|been|always)\s+){0,2}(?:live|lived|living|stay|staying|"
-            r"reside|residing|bide|bides)\b"
+            r"reside|residing|bide|bides|rent|renting)\b"
             r"|ah\s+(?:live|bide|stay)\b"
             r"|" + I_AM + r"\s+(?:living|staying|based|residing)\b"
             r"|" + I_AM + r"\s+(?:an?\s+|the\s+)?(?:[\w'’-]+\s+){0,2}?(?:woman|man|lady|girl|boy|"
             r"person|mum|dad|mother|father|family|one|pensioner|student|tenant|resident|guy|lad)"
-            r"(?:\s+from\s+[\w'’-]+)?\s+(?:who|that)\s+(?:live|lives|living|stay|stays)\b"
+            r"(?:\s+from\s+[\w'’-]+)?\s+(?:(?:who|that)\s+(?:live|lives|living|stay|stays)|living)\b"
             r"|" + I_AM + r"\s+(?:in|at)\s+the\s+(?:[\w'’-]+\s+){0,2}?(?:flat|house|bungalow|"
             r"maisonette|property|cottage|block)\b"
             r"|(?:me|us)\s+(?:and|an['’]?|n|&)\s+(?:the|my|our|me|t['’]|da)\s+[\w'’-]+\s+"
@@ -186,7 +189,9 @@ SELF_PATTERNS: tuple[SelfPattern, ...] = (
             r"(?:i'?m|i’m|im|i\s+am|we'?re|we’re|we\s+are)\s+(?:at|in|from)\s+"
             r"(?:(?:number|numbr|nomber|numba|no\.?|num|flat|apartment|apt|house|unit)\s*\d+[a-z]?\b"
             r"|\d{1,4}[a-z]?(?=\s*(?:$|[,.!;)\n]|\s+(?:next|opposite|and|so|but|across|over|"
-            r"on|in|[A-Z]))))",
+            r"on|in|[A-Z])))"
+            # "I'm at the end of Tern Close": a place on a named street.
+            r"|the\s+(?:far\s+|very\s+)?(?:end|top|bottom|corner)\s+of\s+(?-i:[A-Z]))",
             re.IGNORECASE,
         ),
         extent="clause",
@@ -225,7 +230,7 @@ SELF_PATTERNS: tuple[SelfPattern, ...] = (
             r"takeaway|salon|stall)(?:['’]s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+)?only\b"
             # "my mum is the only Polish lady", not "my son is only 13".
             r"|(?:my|our|me)\s+(?:[\w'’-]+\s+){0,1}?(?:" + _KIN + r")(?:['’]s|\s+is|\s+are|"
-            r"\s+was|\s+were)\s+the\s+only\b"
+            r"\s+was|\s+were)\s+the\s+(?:only\b|one\s+(?:who|that|with)\b)"
             # "My partner and I are the only deaf couple", "Mine is the only other house"
             r"|(?:my|our)\s+[\w'’-]+\s+(?:and|&)\s+(?:i|me)\s+(?:are|were)\s+(?:the\s+)?only\b"
             r"|(?:mine|ours)\s+(?:is|are|was|were)\s+(?:the\s+)?only\b"
@@ -445,14 +450,15 @@ SELF_PATTERNS: tuple[SelfPattern, ...] = (
         lead=re.compile(r"\b(?:right\s+|straight\s+)?from\s+$", re.IGNORECASE),
         words=_POSSESSIVE_WORDS,
     ),
-    # "my neighbour on the left side", "our neighbours opposite", "my neighbour at number 12"
+    # "my neighbour on the left side", "our neighbours opposite" (not "my neighbour at number
+    # 12": anyone on the street may call them that)
     SelfPattern(
         "position",
         re.compile(
             r"(?:my|our)\s+(?:immediate\s+|direct\s+)?neighbours?(?:['’]s?)?\s+(?:on\s+the\s+"
             r"(?:left|right)(?:\s+(?:side|hand\s+side))?|to\s+the\s+(?:left|right)|on\s+either"
             r"\s+side|opposite|across\s+the\s+(?:road|street|landing|hall)|upstairs|downstairs|"
-            r"above|below|(?:at|in)\s+(?:number|no\.?|num|flat)\s*\d+[a-z]?)\b",
+            r"above|below)\b",
             re.IGNORECASE,
         ),
         flag=True,
@@ -488,8 +494,11 @@ AS_ROLE_RE = re.compile(
 )
 _TITLED_NAME_RE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+(?:and\s+Mrs\s+)?[A-Z][a-z]")
 
+# "the allocated worker for a 15-year-old", "the unpaid carer for my wife": one of many.
 _ONE_OF_MANY_RE = re.compile(
-    r"(?<=\bfor)\s+(?:a|an|one|some|several|many|two|three|four|\d+)\b", re.IGNORECASE
+    r"(?<=\bfor)\s+(?:a|an|one|some|several|many|two|three|four|\d+|(?:my|our)\s+(?:[\w'’-]+\s+)?"
+    r"(?:" + _KIN + r"))\b",
+    re.IGNORECASE,
 )
 _WHERE_BEFORE_RE = re.compile(r"\bwhere\s+$", re.IGNORECASE)
 _NOT_ONLY_RE = re.compile(
@@ -570,6 +579,8 @@ class SelfReferenceRecognizer(EntityRecognizer):
                 results.extend(self._result(text, start, end, cue.kind, cue.flag))
         for start, end in third_person_positions(text):
             results.extend(self._result(text, start, end, "position", True))
+        for start, end, kind, flag in situations(text):
+            results.extend(self._result(text, start, end, kind, flag))
         lowered = text.lower()
         if " as " in lowered or lowered.startswith("as ") or "\nas " in lowered:
             for match in AS_ROLE_RE.finditer(text):

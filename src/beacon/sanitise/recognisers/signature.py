@@ -30,7 +30,12 @@ from dataclasses import dataclass
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from beacon.sanitise.recognisers.attribution import by_lines, end_sign_off, sentence_intros
+from beacon.sanitise.recognisers.attribution import (
+    by_lines,
+    by_roles,
+    end_sign_off,
+    sentence_intros,
+)
 from beacon.sanitise.recognisers.base import ACTION_KEY, REASON_KEY, make_result, quoted
 from beacon.sanitise.recognisers.clauses import statement_end, strip_span
 from beacon.sanitise.recognisers.forms import (
@@ -42,6 +47,7 @@ from beacon.sanitise.recognisers.forms import (
     section_owner,
 )
 from beacon.sanitise.recognisers.names import NAME_CORE, NAME_CORE_RE, name_ok
+from beacon.sanitise.recognisers.openings import openings
 from beacon.sanitise.recognisers.staff_id import (
     DIGIT_RE,
     I_AM_BEFORE_RE,
@@ -73,7 +79,10 @@ _FILLER = r"(?:(?:um+|uh+|er+|erm+|ah+|yeah|yes|oh|right|ok|okay|well|so)[,.]?\s
 INTRO_RE = re.compile(
     r"\b(?:my\s+name\s+is|my\s+name['’]?s|my\s+names|(?:me|ma|mah)\s+name['’]?s|"
     r"(?:me|ma|mah)\s+names|my\s+name|(?:the\s+)?name['’]s|i\s+am\s+called|"
-    r"i['’]?m\s+called|im\s+called)\s*:?\s+(?P<name>(?-i:" + NAME_CORE + r"))" + _AFTER_NAME,
+    r"i['’]?m\s+called|im\s+called)\s*:?\s+(?P<name>(?-i:" + NAME_CORE + r"))"
+    # After "my name is", a name may run straight on: "my names Paula Greaves if you need
+    # me", "Roberta Keyes K E Y E S" (spelled out in a transcript).
+    r"(?:" + _AFTER_NAME + r"|(?=\s+(?-i:[a-z])|(?:\s+(?-i:[A-Z])\b){2}))",
     re.IGNORECASE,
 )
 GREETING_INTRO_RE = re.compile(
@@ -113,7 +122,8 @@ CONTACT_NAME_RE = re.compile(
 )
 # "I'm Kyle's nan, Janet": a relation, then the name.
 RELATION_INTRO_RE = re.compile(
-    r"\b(?:i['’]?m|im|i\s+am|this\s+is|it['’]?s)\s+(?P<relation>(?-i:[A-Z][a-z]+)['’]s\s+(?:"
+    r"\b(?:i['’]?m|im|i\s+am|this\s+is|it['’]?s)\s+(?P<relation>(?:our\s+|wor\s+)?"
+    r"(?-i:[A-Z][a-z]+)['’]s\s+(?:"
     + RELATIONS
     + r"))\s*,?\s+(?P<name>(?-i:"
     + NAME_CORE
@@ -172,9 +182,10 @@ CLOSINGS = (
     r"kind(?:est)?\s+regards|best\s+regards|warm(?:est)?\s+regards|many\s+thanks|thanks\s+again|"
     r"thanks\s+very\s+much|thank\s+you(?:\s+very\s+much)?|with\s+(?:many\s+)?thanks|"
     r"with\s+(?:best|kind(?:est)?|warm(?:est)?)\s+(?:wishes|regards)|best\s+wishes|"
-    r"all\s+the\s+best|yours\s+(?:sincerely|faithfully|truly)|yours|regards|sincerely|"
+    r"all\s+the\s+best|yours\s+(?:sincerely|faithfully|truly)|yours\s+in\s+(?:christ|faith|"
+    r"friendship|service)|yours\s+(?:ever|aye)|yours|regards|sincerely|"
     r"respectfully|thanks\s+so\s+much|thanks\s+a\s+lot|thank\s+u|thanku|thanks|thanx|thx|ty|"
-    r"cheers|ta|ta\s+ra|tara|best|love|signed|take\s+care|speak\s+soon|god\s+bless|bless|"
+    r"cheers|ta-ra|ta|ta\s+ra|tara|best|love|signed|take\s+care|speak\s+soon|god\s+bless|bless|"
     r"warmly|much\s+appreciated|from"
 )
 CLOSING_RE = re.compile(
@@ -184,12 +195,19 @@ CLOSING_RE = re.compile(
 # Where a closing may start: a line's start or a sentence's end (tried only there: much
 # faster than running CLOSING_RE at every position).
 _CLAUSE_START_RE = re.compile(r"\n[ \t]*|[.!?][)\"']?[ \t]+")
+_YOURS_AFTER_WORDS_RE = re.compile(
+    r"[,;][ \t]+(?=yours\s+(?:sincerely|faithfully|truly)[ \t]*[,.]?[ \t]*$)",
+    re.IGNORECASE | re.MULTILINE,
+)
 _CLOSING_INITIALS = frozenset("kbwmtyrscglfKBWMTYRSCGLF")
 
 
 def _closings(text: str) -> list[re.Match[str]]:
     starts = [len(text) - len(text.lstrip(" \t"))]
     starts.extend(m.end() for m in _CLAUSE_START_RE.finditer(text))
+    if "yours " in text or "Yours " in text:
+        # "I remain, Sir, yours faithfully,": a closing after words on its line.
+        starts.extend(m.end() for m in _YOURS_AFTER_WORDS_RE.finditer(text))
     found = []
     for start in starts:
         if start < len(text) and text[start] in _CLOSING_INITIALS:
@@ -290,6 +308,8 @@ class SignOffRecognizer(EntityRecognizer):
             *by_lines(text),
             *end_sign_off(text),
             *sentence_intros(text),
+            *openings(text),
+            *by_roles(text),
         ):
             results.extend(self._result(text, entity, start, end, reason, flag=flag))
         results.extend(self._staff_ids(text, signed, results))

@@ -123,6 +123,11 @@ _FIRST_PERSON_RE = re.compile(r"\b(?:i|i'm|im|i’m|my|me)\b", re.IGNORECASE)
 _HERE_INTRO_RE = re.compile(
     r"^\s*(?:(?:it['’]?s|its|this\s+is)\s+)?(?:[\w'’.-]+\s+){1,4}here\b", re.IGNORECASE
 )
+_THIS_IS_RE = re.compile(
+    r"^\s*(?:(?:hi|hello|hiya|morning|afternoon|evening)[,.!]?\s+)?(?:this\s+is|it['’]s)\s+"
+    r"(?:the\s+)?(?!about\b|regarding\b|re\b)",
+    re.IGNORECASE,
+)
 NOT_ID_LABEL_RE = re.compile(r"\b(?:ref|reference|incident|crime|case|log|cad)\b", re.IGNORECASE)
 
 
@@ -137,6 +142,12 @@ def first_person_number(text: str, start: int, label: str) -> bool:
     window = text[sentence_start + 1 : start]
     if _HERE_INTRO_RE.match(window):
         return True  # "Bus driver here, driver no. 4410"
+    intro = _THIS_IS_RE.match(window)
+    if intro is not None:
+        # "This is the duty manager at Aldi - Kim Oates, colleague no. 55102"
+        return _THIRD_PERSON_RE.search(window, intro.end()) is None and (
+            _TITLED_PERSON_RE.search(window, intro.end()) is None
+        )
     mentions = list(_FIRST_PERSON_RE.finditer(window))
     if not mentions:
         return False

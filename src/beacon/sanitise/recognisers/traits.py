@@ -31,7 +31,7 @@ _VERB_RE = re.compile(
     re.IGNORECASE,
 )
 ONLY_TAIL_RE = re.compile(
-    r",\s*(?:the\s+)?only\s+(?:one|wan|ane|ones|house|family|person|place|shop|household)\b"
+    r",\s*(?:the\s+)?only\s+(?:one|wan|ane|ones|yins?|house|family|person|place|shop|household)\b"
     r"[^.!?\n,]{0,30}?\b(?:round|roon|around|on|in|like|left|for|about|o['’]|of)\b"
     r"[^.!?\n,]{0,30}",
     re.IGNORECASE,

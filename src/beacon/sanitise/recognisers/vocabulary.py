@@ -15,7 +15,7 @@ I_AM = (
 )
 # Words for a person or household that a reporter describes themselves as.
 PERSON = (
-    r"one|ones|woman|women|man|men|lady|ladies|girl|boy|lad|lass|bloke|guy|fella|chap|gent|"
+    r"one|ones|wan|yin|yins|ane|woman|women|man|men|lady|ladies|girl|boy|lad|lass|bloke|guy|fella|chap|gent|"
     r"person|family|couple|household|mum|mom|dad|house|flat|bungalow|maisonette|cottage|"
     r"property|home|semi|terrace|end\s+terrace|top\s+flat|basement|resident|tenant|owner|"
     r"pensioner|wummin|wifie|lassie|laddie|driver|shop|cafe|one\s+who|widow|widower|gentleman|"
