@@ -72,9 +72,10 @@ from beacon.intake.web_shared import (
     status_for,
 )
 from beacon.sanitise.photos import PhotoStore
+from beacon.triage.duplicate_decisions import DUPLICATE_RECORD
 from beacon.triage.flow import refresh as refresh_triage
 from beacon.triage.models import DuplicateLink
-from beacon.triage.report_view import DUPLICATE_RECORD, area_names, map_data, report_triage
+from beacon.triage.report_view import area_names, map_data, report_triage
 from beacon.triage.schemas import ThemeCatalogue
 from beacon.triage.service import catalogue
 from beacon.web.deps import get_session

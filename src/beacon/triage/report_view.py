@@ -74,7 +74,6 @@ COMPONENT_LABELS = {
     "immediacy": "Immediacy",
 }
 OTHER_SCORES = 5
-DUPLICATE_RECORD = "triage_duplicate"  # audit record type of a duplicate pair
 
 
 def london(moment: dt.datetime | None) -> str:

@@ -16,7 +16,6 @@ report page itself.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -24,8 +23,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from beacon.access.policy import Action
-from beacon.audit.models import AuditAction
-from beacon.audit.service import AuditActor, record_event
 from beacon.auth.deps import Principal, require_permission
 from beacon.auth.permissions import Permission
 from beacon.intake.models import IntelReport
@@ -42,79 +39,14 @@ from beacon.intake.web_shared import (
 )
 from beacon.triage import flow
 from beacon.triage.corrections import CorrectionError, correct_themes
+from beacon.triage.duplicate_decisions import DUPLICATE_EVENTS, decide_duplicate
 from beacon.triage.models import DuplicateLink, TriageResult
-from beacon.triage.report_view import DUPLICATE_RECORD
 from beacon.web.deps import get_session
 
 router = APIRouter(include_in_schema=False)
 
 LINK = Depends(require_permission(Permission.INTEL_LINK))
-DUPLICATE_EVENTS = {
-    "merge": "triage.duplicate_merged",
-    "dismiss": "triage.duplicate_dismissed",
-    "undo": "triage.duplicate_reopened",
-}
 DUPLICATE_DONE = {"merge": "merged", "dismiss": "dismissed", "undo": "reopened"}
-
-
-# ---------------------------------------------------------------------------------------------
-# Duplicate decisions (in the caller's transaction, with their audit event)
-
-
-def decide_duplicate(
-    session: Session,
-    *,
-    pair: DuplicateLink,
-    decision: str,
-    primary_id: str | None,
-    actor: AuditActor,
-    user_id: int | None,
-    now: dt.datetime | None = None,
-) -> None:
-    """``merge`` (``primary_id`` stays the main record), ``dismiss`` or ``undo`` a pair.
-    Raises ``TriageError`` when the pair is not in a state the decision takes."""
-    if decision not in DUPLICATE_EVENTS:
-        raise flow.TriageError(f"unknown decision {decision!r}")
-    before = pair.state
-    if decision in ("merge", "dismiss") and pair.state != "suggested":
-        raise flow.TriageError(
-            f"this pair is already {'merged' if pair.state == 'merged' else 'dismissed'}: "
-            "undo that first"
-        )
-    if decision == "undo" and pair.state == "suggested":
-        raise flow.TriageError("this pair has not been decided: there is nothing to undo")
-    if decision == "merge":
-        if primary_id not in (pair.report_a, pair.report_b):
-            raise flow.TriageError("choose which report of the pair is the main record")
-        pair.state, pair.primary_id = "merged", primary_id
-    elif decision == "dismiss":
-        pair.state, pair.primary_id = "dismissed", None
-    else:
-        pair.state, pair.primary_id = "suggested", None
-    if decision == "undo":
-        pair.decided_by_user_id, pair.decided_at = None, None
-    else:
-        pair.decided_by_user_id, pair.decided_at = user_id, now or dt.datetime.now(dt.UTC)
-    session.flush()
-    duplicate = None
-    if primary_id is not None and decision == "merge":
-        duplicate = pair.report_b if primary_id == pair.report_a else pair.report_a
-    record_event(
-        session,
-        action=AuditAction.ALTERATION,
-        event=DUPLICATE_EVENTS[decision],
-        actor=actor,
-        record_type=DUPLICATE_RECORD,
-        record_id=str(pair.id),
-        details={
-            "report_a": pair.report_a,
-            "report_b": pair.report_b,
-            "primary": pair.primary_id,
-            "duplicate": duplicate,
-            "before": before,
-            "similarity": pair.similarity,
-        },
-    )
 
 
 # ---------------------------------------------------------------------------------------------
