@@ -18,9 +18,10 @@ regression floor (PERFORMANCE.md). Neither file is an estimate on new text.
 
 The sets for reporters who identify themselves are separate (``beacon sanitise-eval --selfid
 FILE``, in ``tests/sanitise/data/``, not written by this script): ``selfid_tuning.jsonl``,
-``selfid_tuning2.jsonl`` (the first blind set, tuned on since its one run) and
-``selfid_tuning3.jsonl`` and ``selfid_tuning4.jsonl`` (the second blind set, tuned on since
-its runs) are tuning sets; ``selfid_blind3.jsonl``, written by someone who never read the rules
+``selfid_tuning2.jsonl`` (the first blind set, tuned on since its one run),
+``selfid_tuning3.jsonl``, ``selfid_tuning4.jsonl`` (the second blind set, tuned on since its
+runs) and ``selfid_tuning5.jsonl`` (the third blind set, ``selfid_blind3.jsonl``, tuned on in
+round 4) are tuning sets; ``selfid_blind4.jsonl``, written by someone who never read the rules
 or the other sets and never opened by those who tune, is the blind set, run once.
 
 Each output line: ``{"id", "text", "reporter"?, "spans": [{"start", "end", "type", "text",

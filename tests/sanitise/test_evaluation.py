@@ -106,10 +106,12 @@ def test_recall_goals_and_precision_floor_on_the_main_set() -> None:
     # Issue 11: ordinary first-person mentions ("my son told me", "our street") are no longer
     # self-references, and this set labels 129 of them and the identifying kind alike.
     # Measured after issue 11: precision 1.000, recall 0.512; floors, not goals (the goal is in
-    # test_selfid.py, on text the team did not write).
+    # test_selfid.py, on text the team did not write). Round 4 (0.543 -> 0.450): a vantage
+    # alone ("from my kitchen window I can see them") and one of many at a big place ("I'm a
+    # nurse at Jimmy's") are ordinary mentions, as two independent authors labelled them.
     self_refs = report.per_type["SELF_REFERENCE"]
     assert self_refs.precision >= 0.95, self_refs.to_dict()
-    assert self_refs.recall >= 0.48, self_refs.to_dict()
+    assert self_refs.recall >= 0.42, self_refs.to_dict()
     table = report.table()
     assert "precision" in table and "support" in table
 
@@ -119,13 +121,14 @@ def test_held_out_texts_floor() -> None:
     they prompted: precision 0.963, recall 0.776 (self-references 0.50). These floors guard
     against regressions; they are not a fresh estimate any more. Since issue 11 most of its
     26 self-references ("my missus", "our street", "I'm a driver for Arriva") are ordinary
-    mentions that are no longer found (recall 0.308 measured), so identifiers and
-    self-references have separate floors."""
+    mentions that are no longer found (recall 0.308 measured; 0.269 after round 4, which
+    drops "from my flat window I saw ..."), so identifiers and self-references have separate
+    floors."""
     report = evaluate(HOLDOUT)
     identifiers = _identifiers(report)
     assert identifiers.recall >= 0.95
     assert report.overall.precision >= 0.90
-    assert report.per_type["SELF_REFERENCE"].recall >= 0.28
+    assert report.per_type["SELF_REFERENCE"].recall >= 0.24
 
 
 def test_scoring_matches_each_gold_span_once() -> None:

@@ -302,7 +302,8 @@ def test_social_handles_urls_and_dates_of_birth() -> None:
         ),
         ("I'm at number 14 and it's every night", "I'm at number 14"),
         ("im in flat 12 and the smell is awful", "im in flat 12"),
-        ("From my kitchen window I can see them", "From my kitchen window"),
+        # (A vantage counts when it looks into a place of the subject's; round 4.)
+        ("From my kitchen window I can see straight into their yard", "From my kitchen window"),
         ("the house next door to me has visitors", "the house next door to me"),
         ("the flat above mine is noisy", "the flat above mine"),
         # (Not "my neighbour at number 12": anyone on the street may say it; round 3.)

@@ -1,7 +1,8 @@
 """Where reporters identify themselves (issue 11): the evaluator for the self-identification
 files, the goals and floors on the tuning sets, and the rules for each kind on small
-hand-written cases (including what must NOT be found or redacted). The next blind set,
-``selfid_blind3.jsonl``, is not read here: it is run once after round 3."""
+hand-written cases (including what must NOT be found or redacted). Round 4's rule cases are in
+``test_selfid_round4.py``. The next blind set, ``selfid_blind4.jsonl``, is not read here: it is
+run once after round 4."""
 
 from __future__ import annotations
 
@@ -31,16 +32,19 @@ DATA = Path(__file__).resolve().parent / "data"
 # Tuning sets: the rules were tuned on these (selfid_tuning2 was the first blind set, seen
 # after its one run and now tuned on; selfid_tuning3 holds extra examples written for tuning;
 # selfid_tuning4 was the second blind set, selfid_blind2, run twice in round 2 and declared
-# seen: round 3 tuned on it).
+# seen: round 3 tuned on it; selfid_tuning5 was the third, selfid_blind3, written by another
+# author, run once after round 3 and declared seen: round 4 tuned on it).
 TUNING = DATA / "selfid_tuning.jsonl"
 TUNING2 = DATA / "selfid_tuning2.jsonl"
 TUNING3 = DATA / "selfid_tuning3.jsonl"
 TUNING4 = DATA / "selfid_tuning4.jsonl"
+TUNING5 = DATA / "selfid_tuning5.jsonl"
 SHA256 = {
     TUNING: "c3dd4968dfa48107b89719275155e59a2075b68802361cc146c6a9a6c5e6fb85",
     TUNING2: "b4d131800e78a22581cb4be7ae6b8030fb976adc50cf5970751a8c3312e2ec1f",
     TUNING3: "9365cf08c049922a25be5cf84c54e56f1363a3d129c9dea2bd5dccfa474e7fca",
     TUNING4: "4f05c779603bf486a55e340a797f9798564a975d82fc0a02132d81c58e862a7c",
+    TUNING5: "280b2b3e36ced3fca424fdf3c104b0fb48237ff948070b8954d94de345dacb69",
 }
 
 
@@ -200,11 +204,11 @@ def test_goals_on_the_tuning_set() -> None:
 
 def test_goals_on_the_other_tuning_sets() -> None:
     """Tuned on, so not an estimate on new text. Measured: selfid_tuning2 (the old blind set)
-    recall 1.000, false-flag share 0.035 (5 of 141), 0 subject redactions; selfid_tuning3
-    recall 0.967, false-flag share 0.011 (1 of 87), 0 subject redactions. Floors: measured
-    minus 0.03."""
+    recall 1.000, false-flag share 0.029 (4 of 140; 0.035 before round 4), 0 subject
+    redactions; selfid_tuning3 recall 0.967, false-flag share 0.011 (1 of 87), 0 subject
+    redactions. Floors: measured minus 0.03 (false flags plus 0.03)."""
     for path, texts, recall, false_flags in (
-        (TUNING2, 139, 0.97, 0.065),
+        (TUNING2, 139, 0.97, 0.059),
         (TUNING3, 114, 0.93, 0.04),
     ):
         report = evaluate_selfid(path)
@@ -220,15 +224,34 @@ def test_floors_on_the_fourth_tuning_set() -> None:
     share 0.064), then declared seen and tuned on in round 3. Measured after round 3 on
     2026-12-05: recall 0.931 (name 0.938, signature 0.865, staff_id 1.000, quasi 0.939,
     contact 0.933), false-flag share 0.020 (4 of 197), 0 subject details redacted (11
-    flagged). Tuned on, so not an estimate on new text. Floors: measured minus 0.03."""
+    flagged); after round 4 the same recall and 0.015 (3 of 196). Tuned on, so not an
+    estimate on new text. Floors: measured minus 0.03."""
     report = evaluate_selfid(TUNING4)
     assert report.texts == 180
     assert report.recall >= 0.9, report.table()
     floors = {"name": 0.9, "signature": 0.83, "staff_id": 0.97, "quasi": 0.9, "contact": 0.9}
     for kind, floor in floors.items():
         assert report.per_kind[kind].recall >= floor, kind
-    assert report.false_flag_share <= 0.05, report.table()
+    assert report.false_flag_share <= 0.045, report.table()
     assert report.subject_redacted == 0
+
+
+def test_floors_on_the_fifth_tuning_set() -> None:
+    """selfid_tuning5 was the third blind set (selfid_blind3), written by another author who
+    read neither the rules nor the other sets: run once after round 3 (recall 0.669, false
+    flags 0.143, 7 subject details redacted), then declared seen and tuned on in round 4.
+    Measured after round 4 on 2026-12-05: recall 0.988 (name 0.953, signature 1.000, staff_id
+    1.000, quasi 1.000, contact 1.000), false-flag share 0.042 (7 of 167), 0 subject details
+    redacted (30 flagged). Tuned on, so not an estimate on new text. Floors: measured minus
+    0.03; no subject redactions."""
+    report = evaluate_selfid(TUNING5)
+    assert report.texts == 200
+    assert report.recall >= 0.95, report.table()
+    floors = {"name": 0.92, "signature": 0.97, "staff_id": 0.97, "quasi": 0.97, "contact": 0.97}
+    for kind, floor in floors.items():
+        assert report.per_kind[kind].recall >= floor, kind
+    assert report.false_flag_share <= 0.072, report.table()
+    assert report.subject_redacted == 0, [m for m in report.misses if m.kind == "subject_redacted"]
 
 
 # -- the rules, kind by kind ----------------------------------------------------------------------

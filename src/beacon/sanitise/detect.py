@@ -109,6 +109,7 @@ from beacon.sanitise.recognisers import (
     quoted,
     reporter_patterns,
     section_owner,
+    subject_contact,
 )
 
 FINDING_TYPES = (
@@ -345,10 +346,9 @@ RECIPIENT_LINE_RE = re.compile(
 )
 
 
-def _field_owner(text: str, start: int) -> str | None:
-    """Why a contact detail with no cue is someone else's: it is in a form field, or a form
-    section, about another person ("Section B - Child/young person"), on a message's
-    recipient line, or in quoted material."""
+def _field_owner(text: str, start: int, end: int) -> str | None:
+    """Why a contact detail with no cue may be someone else's: a form field or section about
+    another person, a recipient line, quoted material, or ``ownership.subject_contact``."""
     line_start = text.rfind("\n", 0, start) + 1
     if OTHER_FIELD_RE.match(text[line_start:start]):
         return "in a form field about someone else"
@@ -360,7 +360,7 @@ def _field_owner(text: str, start: int) -> str | None:
         return "in quoted material: for the human sanitiser to decide"
     if ":" in text[line_start:start] and section_owner(text, line_start) == "other":
         return "in a form section about someone else"
-    return None
+    return subject_contact(text, start, end)
 
 
 def contact_action(
@@ -382,7 +382,7 @@ def contact_action(
             and CONTINUATION_RE.search(text[max(previous[0], start - 40) : start])
         ):
             return "flag", "continues a third-party detail before it"
-        owner = _field_owner(text, start)
+        owner = _field_owner(text, start, end)
         if owner is not None:
             return "flag", owner
         return "redact", "no third-party cue nearby"

@@ -8,15 +8,17 @@ names (``PHONE``, ``POSTCODE``...) and a short human reason in their recognition
 
 - ``base``: result metadata, digit windows, ``Rule`` and ``RuleRecognizer``;
 - ``presidio``: Presidio's own recognisers behind cheap gates;
-- ``contact``: phone numbers, e-mail, handles, web addresses, dates of birth;
+- ``contact``: phone numbers, e-mail, handles, web addresses, dates of birth; ``ownership``:
+  why a contact detail nobody claims may be someone else's (flagged, not redacted);
 - ``identity``: postcodes, NINO, NHS numbers, vehicle registrations;
 - ``self_reference``: where reporters identify themselves in running text (their address,
   exact position next to the subject, a role or trait nobody else round there has), with
   ``traits`` (traits said in passing: "as the lady with the scooter ...", ", only one round
   here"), ``neighbours`` (the subject placed from the reporter's home: "the lad next door"),
   ``clauses`` (where such a statement stops), ``situations`` (a reporter saying their
-  description gives them away, dialect "am the ...", a former office, where to write to them)
-  and ``vocabulary`` (the word lists);
+  description gives them away, dialect "am the ...", a former office, where to write to them;
+  with ``duties``: a duty at a named place, a role after an introduction, a home nobody else
+  has) and ``vocabulary`` (the word lists);
 - ``signature``: the names reporters give (introductions, sign-offs, form fields),
   professional signature blocks and, with ``staff_id``, staff or officer numbers; ``names``
   (what a name looks like), ``forms`` (form fields and sections), ``attribution`` (by-lines
@@ -75,6 +77,7 @@ from beacon.sanitise.recognisers.identity import (
     plausible_vrm,
     valid_outward,
 )
+from beacon.sanitise.recognisers.ownership import subject_contact
 from beacon.sanitise.recognisers.presidio import (
     ForeignPhoneRecognizer,
     OfflineEmailRecognizer,
@@ -144,5 +147,6 @@ __all__ = [
     "reporter_patterns",
     "section_owner",
     "statement_end",
+    "subject_contact",
     "valid_outward",
 ]

@@ -19,6 +19,9 @@ import re
 
 from beacon.sanitise.recognisers.names import NAME_CORE, name_ok
 from beacon.sanitise.recognisers.staff_id import RANK_ID_RE, STAFF_ID_RE
+from beacon.sanitise.recognisers.vocabulary import STREET_WORDS, word_set
+
+_STREET_RE = re.compile(rf"(?:{STREET_WORDS})$")
 
 Found = tuple[str, int, int, str, bool]
 
@@ -60,11 +63,17 @@ _NUMBER_PART_RE = re.compile(r",[^,()]*\d{3}")
 _CONTACT_OR_NUMBER_RE = re.compile(r"\d{5,}|\d[\d \t]{8,}|@")
 
 # (Not "from": "she is from Albania" ends many reports.)
-_CLOSINGS = r"thanks|thank\s+you|thx|ta|cheers|ta\s+ra|tara|regards|love"
-# The end of a run-on text: a closing, a name and perhaps a phone number, nothing after.
+_CLOSINGS = (
+    r"thanks(?:\s+(?:very\s+much|again|a\s+lot))?|thank\s+you(?:\s+very\s+much)?|thanking\s+you|"
+    r"many\s+thanks|thx|ta|cheers|ta[\s-]ra|tara|regards|love|diolch(?:\s+yn\s+fawr)?"
+)
+# The end of a run-on text: a closing (perhaps "from"), a name (perhaps a surname's initial,
+# or the full name in brackets: "Thanks from Kev (Kevin Dunn)") and perhaps a phone number,
+# nothing after.
 END_SIGN_OFF_RE = re.compile(
-    r"(?:^|\s)(?:" + _CLOSINGS + r")[ \t]*[,.!\-]*[ \t]+"
-    r"(?P<name>(?-i:[A-Z][a-z'’\-]+(?:[ \t]+[A-Z][a-z'’\-]+)?))[ \t,]*x*[ \t,]*"
+    r"(?:^|\s)(?:" + _CLOSINGS + r")[ \t]*[,.!\-]*[ \t]+(?:from[ \t]+)?"
+    r"(?P<name>(?-i:[A-Z][a-z'’\-]+(?:[ \t]+[A-Z][a-z'’\-]+)?(?:[ \t]+[A-Z]\.?)?"
+    r"(?:[ \t]*\([A-Z][^()\n]{1,30}\))?))[ \t,]*x*[ \t,]*"
     r"(?:\+?\d[\d \t\-]{8,14}\d)?[ \t]*[.!]?[ \t]*$",
     re.IGNORECASE,
 )
@@ -125,9 +134,25 @@ BY_ROLE_RE = re.compile(
 )
 
 
+# "Submitted by PCSO 6218, Stockton South NPT.": a rank and number, then who they work for.
+BY_RANK_RE = re.compile(
+    r"(?:^|(?<=[.!?])[ \t]+|(?<=\n))[ \t]*(?:(?:" + _DOCUMENT_WORDS + r")[ \t]+){0,3}?"
+    r"(?:logged|submitted|reported|recorded|written|completed|compiled|prepared|raised|sent)\s+by"
+    r"\s*:?\s+(?P<id>(?-i:(?:PCSO|PC|DC|DS|PS|Sgt|SC)\.?\s?\d{2,6}))(?=\s*,)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
 def by_roles(text: str) -> list[Found]:
     """A by-line giving a job title (and a number) instead of a name: the reporter's."""
     out: list[Found] = []
+    for match in _near_cues(BY_RANK_RE, text, (" by",), 90):
+        out.append(("STAFF_ID", *match.span("id"), "the reporter's number", False))
+        part = _PART_RE.match(text, match.end())
+        if part is not None and not _CONTACT_OR_NUMBER_RE.search(part.group(0)):
+            out.append(
+                ("SIGNATURE", part.start() + 1, part.end(), "who the reporter works for", False)
+            )
     for match in _near_cues(BY_ROLE_RE, text, (" by",), 90):
         start, end = match.span("role")
         out.append(("SIGNATURE", start, end, "who logged or submitted the report", False))
@@ -172,14 +197,70 @@ def _near_cues(
     return found
 
 
+# A name alone after the last sentence: "... theyre feart. Big Shug", "... Please contact me
+# on ... Mary Rowse", "please dae somethin. wee Shona x".
+END_NAME_ALONE_RE = re.compile(
+    r"[.!?][ \t]+(?P<whole>(?P<pet>(?:wee|big|lil|auntie|aunty|uncle|nana|nanna|nan)[ \t]+)?"
+    r"(?P<name>(?-i:[A-Z][a-z'’\-]+(?:[ \t]+[A-Z][a-z'’\-]+)?)))[ \t]*(?P<kiss>x+)?[ \t]*$",
+    re.IGNORECASE,
+)
+# Reports also end with the place ("... by the flats. Ashford"), so a name alone counts only
+# with a sign of a person: a pet name ("wee Shona", "Big Shug"), a kiss, an initial before it
+# ("(Miss) E. Gatenby"), or a full name after a request to contact the reporter.
+_INITIAL_BEFORE_RE = re.compile(r"(?:^|\s)(?-i:[A-Z])$")
+_CONTACT_ME_BEFORE_RE = re.compile(
+    r"\b(?:contact|call|ring|phone|text|email|e-mail|reach)\s+(?:me|us)\b|\bmy\s+(?:number|"
+    r"mobile|phone|e-?mail)\b",
+    re.IGNORECASE,
+)
+_NOT_END_NAMES = word_set(
+    "urgent help asap footage update cctv photos attached thankyou regards anon nothing done "
+    "sorted enough"
+)
+# "Call me on 01632 960448 and ask for Barry."
+ASK_FOR_ME_RE = re.compile(
+    r"\b(?:call|ring|phone|text|contact)\s+(?:me|us)\b[^.!?\n]{0,60}?\bask\s+for\s+"
+    r"(?P<name>(?-i:" + NAME_CORE + r"))(?![\w'’])",
+    re.IGNORECASE,
+)
+
+
 def end_sign_off(text: str) -> list[Found]:
-    """A closing and a name at the very end of a text with no line break before them. (A
-    name alone after the last sentence is not taken: reports often end with a place.)"""
+    """A closing and a name at the very end of a text with no line break before them, or a
+    name alone after its last sentence (flagged: reports also end with a place, so only
+    words used nowhere else in lower case, and no street words); and the name to ask for
+    when calling the reporter back."""
+    out: list[Found] = []
     match = END_SIGN_OFF_RE.search(text, max(0, len(text) - 60))
-    if match is None or not name_ok(match.group("name")):
-        return []
-    start, end = match.span("name")
-    return [("REPORTER_NAME", start, end, "probably a sign-off name", True)]
+    if match is not None and name_ok(match.group("name")):
+        start, end = match.span("name")
+        out.append(("REPORTER_NAME", start, end, "probably a sign-off name", True))
+    alone = END_NAME_ALONE_RE.search(text, max(0, len(text) - 40)) if match is None else None
+    if (
+        alone is not None
+        and name_ok(alone.group("name"))
+        and (
+            alone.group("pet")
+            or alone.group("kiss")
+            or _INITIAL_BEFORE_RE.search(text, 0, alone.start())
+            or (
+                len(alone.group("name").split()) == 2
+                and _CONTACT_ME_BEFORE_RE.search(text, max(0, alone.start() - 120), alone.start())
+            )
+        )
+    ):
+        words = alone.group("name").lower().split()
+        lowered = text[: alone.start()].lower()
+        if not any(
+            w in _NOT_END_NAMES or re.search(rf"\b{re.escape(w)}\b", lowered) or _STREET_RE.match(w)
+            for w in words
+        ):
+            out.append(("REPORTER_NAME", *alone.span("whole"), "a name alone at the end", True))
+    if "ask for" in text.lower():
+        for hit in ASK_FOR_ME_RE.finditer(text):
+            if name_ok(hit.group("name")):
+                out.append(("REPORTER_NAME", *hit.span("name"), "the name to ask for", False))
+    return out
 
 
 def sentence_intros(text: str, head: int = 300) -> list[Found]:

@@ -155,6 +155,10 @@ def after(text: str, end: int, width: int) -> str:
 # Quoted material: a line of an e-mail reply ("> ..."), or text inside a quotation opened
 # earlier on the same line (a message the reporter copies in: the builder wrote "...").
 _QUOTED_LINE_RE = re.compile(r"^[ \t]*>", re.MULTILINE)
+_SINGLE_OPEN_RE = re.compile(r"[ \t]*['‘](?=[A-Za-z])")
+# A closing single quote: after a non-space, before a space, punctuation or the line's end
+# (an apostrophe sits between letters: "dont", "it's").
+_SINGLE_CLOSE_RE = re.compile(r"(?<=\S)['’](?=[\s.,;:!?)]|$)")
 
 
 def quoted(text: str, position: int) -> bool:
@@ -164,4 +168,6 @@ def quoted(text: str, position: int) -> bool:
     if _QUOTED_LINE_RE.match(text, line_start):
         return True
     head = text[line_start:position]
+    if _SINGLE_OPEN_RE.match(head) and not _SINGLE_CLOSE_RE.search(head, 1):
+        return True  # a line opening with a single quote not yet closed: 'yo its Reggie ...
     return head.count('"') % 2 == 1 or head.count("“") > head.count("”")

@@ -191,6 +191,14 @@ EMAIL_OBFUSCATED_RE = re.compile(
     re.IGNORECASE,
 )
 
+# Read out in a voice-to-text transcript: "jackie dot barnes 62 at example dot com".
+EMAIL_SPOKEN_RE = re.compile(
+    r"(?<![\w.])[a-z0-9]+(?:\s+(?:dot|underscore|dash|hyphen)\s+[a-z0-9]+|\s+\d+)*\s+at\s+"
+    r"[a-z0-9\-]+(?:\s+dot\s+[a-z0-9\-]+)*?\s+dot\s+(?:com|co\s+dot\s+uk|org\s+dot\s+uk|org|"
+    r"net|uk|gov\s+dot\s+uk)\b",
+    re.IGNORECASE,
+)
+
 
 def _check_email(match: re.Match[str], text: str) -> Verdict:
     surface = match.group(0)
@@ -215,6 +223,7 @@ class BeaconEmailRecognizer(RuleRecognizer):
                     _check_obfuscated_email,
                     hint=("[at]", "(at)", "{at}", " dot "),
                 ),
+                Rule("email spoken", EMAIL_SPOKEN_RE, _check_obfuscated_email, hint=(" dot ",)),
             ],
             "BeaconEmail",
         )

@@ -24,7 +24,10 @@ FIELD_RE = re.compile(r"^[ \t]*" + _FIELD_BODY, re.IGNORECASE | re.MULTILINE)
 INLINE_FIELD_RE = re.compile(r"(?<=[.;])[ \t]+" + _FIELD_BODY, re.IGNORECASE)
 # Where a name field's value ends: the end of its sentence ("Ruth Ingham, employee 22981.
 # Client says ..."), not after an initial or a title ("Dr J. Okoro").
-VALUE_END_RE = re.compile(r"(?:\b[a-z]{2,}|\d)[.!?](?=\s+[A-Z])")
+# (Not an abbreviation before a number or code: "staff no. HO-4471".)
+VALUE_END_RE = re.compile(
+    r"(?:\b(?!(?:no|nr|ref|tel|ext|dept|approx)\.)[a-z]{2,}|\d)[.!?](?=\s+[A-Z])"
+)
 NEXT_FIELD_RE = re.compile(r"[.;|]\s+(?=[A-Z][\w /'’-]{0,30}:)")
 EMPTY_VALUE_RE = re.compile(
     r"^\(?\s*(?:not\s+given|n/?a|none|nil|anonymous|withheld|prefer\s+not(?:\s+to\s+say)?|"

@@ -8,7 +8,13 @@ import re
 
 from beacon.sanitise.recognisers.vocabulary import NATIONALITY, NOT_NAME_WORDS, TITLE
 
-NAME_WORD = r"[A-Z](?:[a-z'’]*[a-z]|['’][A-Z][a-z]+)(?:[A-Z][a-z'’]+)?(?:-[A-Z][a-z'’]+)?"
+# Letters beyond ASCII too: "Tomasz Wiśniewski", "Zoë", "Łukasz", "Ciarán".
+_UP = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
+_LOW = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĵķĺļľŀłńņňōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżž"
+NAME_WORD = (
+    f"[{_UP}](?:[{_LOW}'’]*[{_LOW}]|['’][{_UP}][{_LOW}]+)(?:[{_UP}][{_LOW}'’]+)?"
+    f"(?:-[{_UP}][{_LOW}'’]+)?"
+)
 INITIAL = r"[A-Z]\.?"
 NAME_CORE = (
     r"(?:(?:The\s+)?" + TITLE + r"(?:\s*(?:&|and)\s*" + TITLE + r"|\s+" + TITLE + r")?\s+)?"
@@ -30,7 +36,9 @@ NAME_CORE = (
     + INITIAL
     + r"\s+)?"
     + NAME_WORD
-    + r"){0,2})"
+    + r"){0,2}"
+    # A surname's initial last: "Fatima H.", "Lil T from the rec".
+    + r"(?:\s+[A-Z](?:\.|(?=\s*,|\s+(?:from|at|here|x)\b|\s*$)))?)"
 )
 _NATIONALITY_RE = re.compile(NATIONALITY, re.IGNORECASE)
 CAPS_NAME = r"[A-Z]{2,}(?:['’-][A-Z]+)?(?:\s+[A-Z]{2,}(?:['’-][A-Z]+)?){1,2}"

@@ -69,7 +69,9 @@ NAME_FIRST_RE = re.compile(
     + _FIRST_PERSON_NEXT
     + r"|\s*,\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}?(?:"
     + ROLES_AFTER_NAME
-    + r"|landlord|landlady|licensee|teacher|class\s+teacher|nurse|manager|owner)\b"
+    + r"|landlord|landlady|licensee|teacher|class\s+teacher|nurse|manager|owner|driver|officer|"
+    r"worker|guard|cleaner|porter|cook|chef|receptionist|pharmacist|doctor|gp|postie|postman|"
+    r"operative|volunteer|steward|supervisor)\b"
     r"|\s*,\s+(?-i:[A-Z][\w'’]+(?:\s+[A-Z][\w'’]+)*)\s+(?-i:Church|Chapel|Mosque|Masjid|Temple|"
     r"Gurdwara|Centre|School|Academy|Primary|Surgery|Practice|Pharmacy|Club|Inn|Arms|Hotel)\b"
     r"|\s+(?:from|at)\s+the\s+(?-i:[A-Z])[\w'’-]+"
@@ -86,12 +88,17 @@ _PARTS_RE = re.compile(
     r"(?:[ \t]*,[ \t]*(?-i:[A-Z0-9])(?:(?![ \t][-–—][ \t])[^,.;:()\n@]){1,40}(?<![ \t])"
     r"(?=[ \t]*(?:[,.;:()\n]|$))){0,3}"
 )
+_LICENCE_PART_RE = re.compile(
+    r"[ \t]*,[^,\n]*\b(?:licen[cs]e|badge|staff|employee|collar|warrant)\b[^,\n]*\d", re.IGNORECASE
+)
 # "Reverend Ann Hollis at St Peter's vicarage calling about ...": a transcript that opens
 # with the caller's name.
 CALLING_RE = re.compile(
     r"[ \t]*(?:\[[^\]\n]{1,40}\][ \t]*)?(?:(?:hi|hello|hiya|yeah|um+|er+|erm)[,.]?\s+)*"
     r"(?P<name>(?-i:" + NAME_CORE + r"))(?P<place>\s+(?:at|from)\s+[^,.\n]{2,40}?)?"
-    r"\s+(?:calling|speaking|ringing)\b",
+    # (Not "Gang calling themselves 'Southside Youngers'".)
+    r"\s+(?:calling|speaking|ringing)\b(?!\s+(?:themselves|himself|herself|itself|him|her|them|"
+    r"it|out|round|for|at|on)\b)",
     re.IGNORECASE,
 )
 # "Hi, I'm the manager at the Costcutter on Dewsbury Road, Amjad.": a role, then the name.
@@ -200,6 +207,11 @@ def openings(text: str, head: int = 300) -> list[Found]:
             entity = "REPORTER_NAME"
             if parts is not None and parts.group(0).strip(" ,"):
                 end, entity = parts.end(), "SIGNATURE"
+                # A part with a licence or staff number stops before it (a STAFF_ID, redacted):
+                # "Raj Sandhu, Hackney carriage driver, Walsall licence W-HC-0381".
+                staff = _LICENCE_PART_RE.search(text, first.end("name"), end)
+                if staff is not None:
+                    end = staff.start()
             out.append((entity, start, end, "a name opening the text", True))
     single = FIRST_NAME_FIRST_RE.match(text) if first is None else None
     if single is not None and single.end() <= 80 and _name_words_ok(single.group("name")):

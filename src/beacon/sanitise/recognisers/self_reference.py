@@ -165,8 +165,8 @@ SELF_PATTERNS: tuple[SelfPattern, ...] = (
         "residence",
         re.compile(
             r"(?:i|we)(?:'ve|’ve|'d|\s+have|\s+had)?\s+(?:(?:just|recently|currently|also|now|"
-            r"still|both|all|actually|been|always)\s+){0,2}(?:live|lived|living|stay|staying|"
-            r"reside|residing|bide|bides|rent|renting)\b"
+            r"still|both|all|actually|been|always)\s+){0,2}(?:live|lived|living|stay|stayed|"
+            r"staying|reside|resided|residing|bide|bides|rent|rented|renting)\b"
             r"|ah\s+(?:live|bide|stay)\b"
             r"|" + I_AM + r"\s+(?:living|staying|based|residing)\b"
             r"|" + I_AM + r"\s+(?:an?\s+|the\s+)?(?:[\w'’-]+\s+){0,2}?(?:woman|man|lady|girl|boy|"
@@ -249,7 +249,10 @@ SELF_PATTERNS: tuple[SelfPattern, ...] = (
             I_AM + r"\s+the\s+(?:[\w'’-]+\s+){0,2}?(?:" + PERSON + r"),?\s+"
             r"(?:(?:directly|right|just|immediately|straight)\s+)?(?:with|who|that|"
             r"wi['’]?|at|in|on|next|opposite|across|over|above|below|under|underneath|"
-            r"behind|by|from|whose|living|always|you|u|everyone|everybody|people|folk)\b"
+            r"behind|by|from|whose|living|always|you|u|everyone|everybody|people|folk"
+            # "I'm the lady feeding the swans at the Delph Locks" (not "I'm the one calling")
+            r"|(?!(?:calling|ringing|phoning|writing|emailing|reporting|complaining|messaging|"
+            r"texting|asking|contacting)\b)[a-z]{3,}ing)\b"
             r"(?!\s+(?:(?:has|had|have|'s|’s)\s+)?(?:called|rang|phoned|emailed|wrote|contacted|"
             r"messaged|sent|rung|been\s+(?:calling|ringing|emailing))\b(?!\s+(?:to\s+)?(?:them|"
             r"him|her)\b))",
@@ -297,7 +300,12 @@ SELF_PATTERNS: tuple[SelfPattern, ...] = (
             # A job at a named place: "I'm a receptionist at Parkside Dental".
             r"|" + I_AM + r"\s+an?\s+(?!(?:lady|man|woman|girl|boy|lad|fella|bloke|guy|person|"
             r"one|mum|dad|resident|tenant)\b)(?:[\w'’-]+\s+){0,2}?(?:" + ROLE_VOCAB + r")\s+"
-            r"at\s+(?:the\s+)?(?-i:[A-Z][\w'’&-]+)(?:\s+(?-i:[A-Z][\w'’&-]+))*(?![\w'’&-]|\s+(?-i:[A-Z]))"
+            # A single bare name is a town or a big site's short name ("a porter at
+            # Treliske"): the place needs a second word saying what it is.
+            r"at\s+(?:the\s+)?(?-i:[A-Z][\w'’&-]+)(?:(?:\s+(?-i:[A-Z][\w'’&-]+))+|(?=\s+(?:"
+            r"supported|care|nursing|residential|day|community|health|medical|dental|primary|"
+            r"juniors?|infants|school|surgery|pharmacy|practice|home|centre|unit)\b))"
+            r"(?![\w'’&-]|\s+(?-i:[A-Z]))"
             # ... but not one of many at a large place ("a security guard at the Merrion
             # Centre", "a nurse at St James's Hospital").
             r"(?<!Centre)(?<!Center)(?<!Hospital)(?<!Infirmary)(?<!University)(?<!College)"
@@ -480,15 +488,31 @@ _SEEING_RE = re.compile(
     r"observe|observed|view|viewed)\b|\bcan\s+be\s+seen\b|\bin\s+full\s+view\b",
     re.IGNORECASE,
 )
-# A window or balcony is a vantage point by itself ("..., from my kitchen window.").
-_WINDOW_RE = re.compile(r"\b(?:windows?|balcony)\b", re.IGNORECASE)
+# "from my flat, which overlooks the car park of the hotel on Mill Road"
+_OVERLOOKS_RE = re.compile(
+    r",?\s*(?:which\s+|that\s+)?(?:overlook\w*|look(?:s|ing)?\s+(?:onto|over|out\s+(?:on|over))|"
+    r"fac(?:es|ing))\b",
+    re.IGNORECASE,
+)
+# What the reporter sees from there is a place of the subject's ("I can see straight into
+# their back bedroom", "I look right onto the bus shelter"): a window alone, or "I can see
+# everything from my window", is anyone's.
+_SEEN_PLACE_RE = re.compile(
+    r"\s+(?:[\w'’]+\s+){0,2}?(?:into|onto|on\s+to|straight|right|directly|their|his|her|"
+    r"next\s+door|across|over\s+(?:to|at|into)|in\s+at|down\s+(?:into|on))\b",
+    re.IGNORECASE,
+)
 # "As the only Muslim family on the street, we ...", "being the only one with a key"
 ONLY_AS_RE = re.compile(r"\b(?:as|being)\s+(?:the\s+)?only\b", re.IGNORECASE)
 # "I write as the tenant of Flat 7", "As churchwarden at St Michael's, I must report",
 # "I'm contacting you as the neighbourhood watch coordinator for Oakfield Drive".
 _ROLE_NOUNS = UNIQUE_ROLES + r"|tenant|leaseholder|occupier|occupant|resident"
 AS_ROLE_RE = re.compile(
-    r"\bas\s+(?:the\s+(?:[\w'’-]+\s+){0,3}?(?:" + _ROLE_NOUNS + r")|(?:" + UNIQUE_ROLES + r"))"
+    r"\b(?:as|being)\s+(?:the\s+(?:[\w'’-]+\s+){0,3}?(?:"
+    + _ROLE_NOUNS
+    + r")|(?:"
+    + UNIQUE_ROLES
+    + r"))"
     r"\s+(?:at|of|for|in|on)\s+(?=the\b|(?-i:[A-Z0-9])|flat\b|number\b|no\b)",
     re.IGNORECASE,
 )
@@ -573,7 +597,7 @@ class SelfReferenceRecognizer(EntityRecognizer):
                     elif cue.kind == "vantage":
                         continue
                 if cue.kind == "vantage" and not (
-                    _WINDOW_RE.search(text, start, end) or self._sees(text, start, end)
+                    self._sees(text, start, end) or _OVERLOOKS_RE.match(text, end)
                 ):
                     continue
                 results.extend(self._result(text, start, end, cue.kind, cue.flag))
@@ -582,7 +606,12 @@ class SelfReferenceRecognizer(EntityRecognizer):
         for start, end, kind, flag in situations(text):
             results.extend(self._result(text, start, end, kind, flag))
         lowered = text.lower()
-        if " as " in lowered or lowered.startswith("as ") or "\nas " in lowered:
+        if (
+            " as " in lowered
+            or "\nas " in lowered
+            or lowered.startswith("as ")
+            or ("being the" in lowered)
+        ):
             for match in AS_ROLE_RE.finditer(text):
                 low, high = _sentence_bounds(text, match.start())
                 if not _role_ok(match.group(0)) or not FIRST_PERSON_WORD_RE.search(text, low, high):
@@ -614,9 +643,11 @@ class SelfReferenceRecognizer(EntityRecognizer):
         words = " ".join(text[start:end].split()[:5])
         reason = (
             f"where the reporter lives relative to the subject: '{words}'"
-            if flag
+            if flag and kind == "position"
             else f"first-person {kind}: '{words}'"
         )
+        if flag and kind != "position":
+            reason = f"{reason}, which may be about someone else"
         if not flag and (
             _TITLED_NAME_RE.search(text, start, end) or _names_someone(text, start, end)
         ):
@@ -628,7 +659,10 @@ class SelfReferenceRecognizer(EntityRecognizer):
     @staticmethod
     def _sees(text: str, start: int, end: int) -> bool:
         low, high = _sentence_bounds(text, start)
-        return _SEEING_RE.search(text, low, high) is not None
+        return any(
+            _SEEN_PLACE_RE.match(text, seeing.end(), high) is not None
+            for seeing in _SEEING_RE.finditer(text, low, high)
+        )
 
     @staticmethod
     def _extend(text: str, cue: SelfPattern, match: re.Match[str]) -> tuple[int, int] | None:

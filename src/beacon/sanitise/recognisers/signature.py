@@ -58,6 +58,8 @@ from beacon.sanitise.recognisers.staff_id import (
     after_owner,
     first_person_number,
     in_closing_lines,
+    opening_number,
+    rank_in_apposition,
     staff_id_matches,
     third_person_before,
 )
@@ -95,13 +97,18 @@ GREETING_INTRO_RE = re.compile(
     + _FILLER
     + r"(?:me[,.]?\s+)?"
     r"|^[ \t]*(?:\[[^\]\n]{1,40}\][ \t]*)?(?:this\s+is|i['’]?m|im|i\s+am|ah['’]?m|"
-    r"(?P<bare>it['’]?s|its))\s+" + _FILLER + r")(?P<name>(?-i:" + NAME_CORE + r"))" + _AFTER_NAME,
+    r"(?P<bare>it['’]?s|its))\s+"
+    + _FILLER
+    + r"(?:me[,.]?\s+)?)(?P<name>(?-i:"
+    + NAME_CORE
+    + r"))"
+    + _AFTER_NAME,
     re.IGNORECASE | re.MULTILINE,
 )
 HERE_INTRO_RE = re.compile(
-    r"^[ \t]*(?:(?:hi|hello|hiya|hey)[,!.]?\s+)?(?:it['’]?s\s+|its\s+)?(?P<name>(?-i:"
-    + NAME_CORE
-    + r"))"
+    r"^[ \t]*(?:(?:hi|hello|hiya|hey|alright|awright|morning|afternoon|evening|now\s+then|"
+    r"ey\s+up|howay|aye|salaam|good\s+(?:morning|afternoon|evening))[,!.]?\s+)?"
+    r"(?:it['’]?s\s+|its\s+)?(?P<name>(?-i:" + NAME_CORE + r"))"
     r"\s+here\b",
     re.IGNORECASE,
 )
@@ -137,6 +144,7 @@ LOWER_SIGN_OFF_RE = re.compile(
     r"(?P<name>(?!x+\b)[a-z][a-z'\-]{1,15})[ \t]*x*[ \t]*[.!]?[ \t]*$"
 )
 _OWNER_TYPES = frozenset({"REPORTER_NAME", "SIGNATURE"})
+_ME_RE = re.compile(r"\b(?:it['’]?s|its)\s+me\b", re.IGNORECASE)  # "its me Darren": no doubt
 _NOT_LOWER_NAMES = word_set(
     "mate hun babe bye again you lol guys all officer officers so much lots loads very ra ok "
     "ya ye u2 m8 her him them me us it you there here now too that this theirs his hers ours "
@@ -154,6 +162,7 @@ INTRO_LOWER_RE = re.compile(
 _NAME_TAIL_RE = re.compile(
     r"(?:,?\s*(?-i:[A-Z][a-z]+)['’]s\s+(?:" + RELATIONS + r")\b"  # "Janet, Kyle's nan"
     r"|\s+(?:from|at|of)\s+(?:no\.?\s*|number\s+|num\s+|flat\s+|#)?\d+[a-z]?\b"  # "at 19"
+    r"|(?:\s+here)?,\s*(?:no\.?\s*|number\s+)?\d{1,4}[a-z]?\s+(?-i:[A-Z][\w'’-]+)(?:\s+(?-i:[A-Z][\w'’-]+)){0,2}"
     r"|\s*\([^()\n]{1,80}\)"  # "Jade (the girl from the bakery counter at greggs)"
     r"|,\s*the\s+(?:house|flat|one|bungalow|home)\s+(?:with|at|on|opposite|next|by)\b[^.!?\n]*"
     r"|,?\s+the\s+(?:guy|lad|man|woman|lady|girl|bloke|fella|one)\s+(?:from|at)\b[^.!?\n,]*"
@@ -168,7 +177,12 @@ _SPEAKING_RE = re.compile(
     r",?\s+(?:here|calling|speaking|ringing|badge|collar|shoulder|warrant|staff\s+(?:no|number|id))\b",
     re.IGNORECASE,
 )
-_FROM_PLACE_RE = re.compile(r"\s*,?\s+(from|fae|frae|at)\s+(?:the|a|t['’])\s+", re.IGNORECASE)
+# (Not a stretch of a street many live on: "from the top end of Ropner Avenue".)
+_FROM_PLACE_RE = re.compile(
+    r"\s*,?\s+(from|fae|frae|at)\s+(?:the|a|t['’])\s+(?!(?:top|bottom|far|other)\s+(?:end|side)\s+"
+    r"of\b|middle\s+of\b)",
+    re.IGNORECASE,
+)
 # After an introduction, a third-person pronoun means the name was someone else's: "This is
 # Reece Dolan, he deals from the flat".
 _SOMEONE_ELSE_AFTER_RE = re.compile(
@@ -393,7 +407,7 @@ class SignOffRecognizer(EntityRecognizer):
             tail = _NAME_TAIL_RE.match(text, end)
             if tail is not None:
                 end = tail.end()
-            if hit.re is GREETING_INTRO_RE and hit.group("bare"):
+            if hit.re is GREETING_INTRO_RE and hit.group("bare") and not _ME_RE.search(hit[0]):
                 # "its Shona from 14 again" opens a text, but so does "It's Tyler again dealing
                 # from the shelter": only with words placing the name, and never redacted.
                 if (tail is None and not _SPEAKING_RE.match(text, end)) or (
@@ -525,7 +539,7 @@ class SignOffRecognizer(EntityRecognizer):
             if line is kept[0]:
                 continue
             previous = kept[kept.index(line) - 1].text(text).rstrip()
-            if not previous or previous[-1] not in ".!?)\"'’x":
+            if not previous or (previous[-1] not in ".!?)\"'’x" and previous != "--"):
                 continue  # "The main one is\nJohn Smith": the name ends a sentence
             if self._name_line(text, line.start, line.end) and len(block) - index <= 6:
                 return self._parse_block(
@@ -737,6 +751,7 @@ class SignOffRecognizer(EntityRecognizer):
                 or (at_line_start and section_owner(text, start) == "reporter")
                 or after_owner(text, start, mine)
                 or in_closing_lines(text, start)
+                or opening_number(text, start, end)
             ):
                 results.extend(self._result(text, "STAFF_ID", start, end, "the reporter's number"))
             elif REGISTRATION_RE.match(label) and not third_person_before(text, start):
@@ -747,7 +762,11 @@ class SignOffRecognizer(EntityRecognizer):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken):
                 continue
-            if I_AM_BEFORE_RE.search(text, max(0, start - 8), start):
+            if (
+                I_AM_BEFORE_RE.search(text, max(0, start - 8), start)
+                or opening_number(text, start, end, rank=True)
+                or rank_in_apposition(text, start, end)
+            ):
                 results.extend(self._result(text, "STAFF_ID", start, end, "the reporter's number"))
         return results
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from beacon.sanitise.recognisers.clauses import statement_end
+from beacon.sanitise.recognisers.duties import duties
 from beacon.sanitise.recognisers.vocabulary import NATIONALITY, PERSON, ROLE_VOCAB
 
 Span = tuple[int, int, str, bool]
@@ -167,4 +168,5 @@ def situations(text: str) -> list[Span]:
     if " to me at" in lowered or " to us at" in lowered:
         for match in WRITE_TO_ME_RE.finditer(text):
             out.append((match.start(), match.end(), "address", False))
+    out.extend(duties(text))  # round 4: duties, roles in apposition, homes (duties.py)
     return out

@@ -16,10 +16,14 @@ _SPOKEN_VALUE = (
 STAFF_ID_RE = re.compile(
     r"\b(?P<label>(?:my[ \t]+)?"
     r"(?:(?:staff|employee|officer|driver|payroll|personnel|works|member|fleet|taxi|cab|"
-    r"radio|vehicle|unit|operator|agent|service|pcso|police|locker|colleague|worker|carer|"
-    r"practitioner)[ \t]*" + _ID_NOUN + r""
-    # "employee 22981", "payroll 88213": the noun may be left out.
-    r"|(?:employee|payroll|colleague|personnel)(?=[ \t]*:?[ \t]*\d)"
+    r"radio|vehicle|unit|operator|operative|agent|service|pcso|police|locker|colleague|worker|"
+    r"carer|practitioner)[ \t]*" + _ID_NOUN + r""
+    # "employee 22981", "payroll 88213", "I'm driver 0917": the noun may be left out.
+    r"|(?:employee|payroll|colleague|personnel|driver|operative|operator)(?=[ \t]*:?[ \t]*\d)"
+    r"|staff(?=[ \t]*:)"
+    # "CEO number 114": an acronym for the job (see _ACRONYM_LABEL_RE).
+    r"|(?-i:(?!(?:NHS|CAD|PNC|CRN|URN|VRM|NI|MOT|PIN|IMEI|UPRN|ASB|CCTV|ID|PO|GP|UK)\b)[A-Z]{2,5})"
+    r"[ \t]+(?:number|no\.?)"
     r"|call[ \t-]?sign"
     r"|(?:collar|shoulder|warrant(?:[ \t]+card)?|badge|sia(?:[ \t]+licen[cs]e)?|licen[cs]e|bleep|"
     r"pager|id(?:[ \t]+(?:card|badge))?|smart[ \t]*card)(?:[ \t]*" + _ID_NOUN + r")?"
@@ -78,7 +82,12 @@ _STAFF_ID_HEADS = (
     "worker",
     "carer",
     "practitioner",
+    "operative",
 )
+# An acronym naming the job before "number" ("CEO number 114"): its start, found from the
+# "number"/"no." after it.
+_LABEL_PREFIX_RE = re.compile(r"[ \t]*[A-Za-z]{1,12}[ \t]*/[ \t]*")
+_ACRONYM_LABEL_RE = re.compile(r"(?<![\w-])[A-Z]{2,5}[ \t]+$")
 _MY_BEFORE_RE = re.compile(r"\bmy[ \t]+$", re.IGNORECASE)
 I_AM_BEFORE_RE = re.compile(
     r"\b(?:i['’]?m|im|i\s+am|this\s+is|it['’]?s|it\s+is)\s+$", re.IGNORECASE
@@ -101,6 +110,13 @@ def staff_id_matches(text: str) -> list[re.Match[str]]:
                 mine = _MY_BEFORE_RE.search(text, max(0, position - 4), position)
                 starts.add(mine.start() if mine else position)
             position = lowered.find(head, position + 1)
+    for noun in (" number", " no"):
+        position = text.find(noun)
+        while position >= 0:
+            acronym = _ACRONYM_LABEL_RE.search(text, max(0, position - 6), position + 1)
+            if acronym is not None:
+                starts.add(acronym.start())
+            position = text.find(noun, position + 1)
     found: list[re.Match[str]] = []
     end = -1
     for start in sorted(starts):
@@ -125,9 +141,14 @@ _HERE_INTRO_RE = re.compile(
 )
 _THIS_IS_RE = re.compile(
     r"^\s*(?:(?:hi|hello|hiya|morning|afternoon|evening)[,.!]?\s+)?(?:this\s+is|it['’]s)\s+"
-    r"(?:the\s+)?(?!about\b|regarding\b|re\b)",
+    r"(?:the\s+)?(?!about\b|regarding\b|re\b|on\b|in\b|at\b|been\b|not\b|all\b|always\b|"
+    r"never\b|just\b|still\b|happening\b|got\b|getting\b|going\b|like\b|so\b|too\b|"
+    r"really\b|very\b|now\b|same\b)",
     re.IGNORECASE,
 )
+# "It's on the CCTV, the bus was fleet number ...": a sentence about a thing, not an
+# introduction.
+_ABOUT_A_THING_RE = re.compile(r"\b(?:was|were|is|are|has|had)\b", re.IGNORECASE)
 NOT_ID_LABEL_RE = re.compile(r"\b(?:ref|reference|incident|crime|case|log|cad)\b", re.IGNORECASE)
 
 
@@ -145,8 +166,10 @@ def first_person_number(text: str, start: int, label: str) -> bool:
     intro = _THIS_IS_RE.match(window)
     if intro is not None:
         # "This is the duty manager at Aldi - Kim Oates, colleague no. 55102"
-        return _THIRD_PERSON_RE.search(window, intro.end()) is None and (
-            _TITLED_PERSON_RE.search(window, intro.end()) is None
+        return (
+            _THIRD_PERSON_RE.search(window, intro.end()) is None
+            and _TITLED_PERSON_RE.search(window, intro.end()) is None
+            and _ABOUT_A_THING_RE.search(window, intro.end()) is None
         )
     mentions = list(_FIRST_PERSON_RE.finditer(window))
     if not mentions:
@@ -181,7 +204,8 @@ def in_closing_lines(text: str, start: int, lines: int = 3) -> bool:
     """The number starts a line among the text's last few non-blank lines (where a
     signature is, even one with no closing word or name the rules know)."""
     line_start = text.rfind("\n", 0, start) + 1
-    if text[line_start:start].strip():
+    # Nothing before it on the line but perhaps a first label ("Ref/staff: BCC-EH-0917").
+    if text[line_start:start].strip() and not _LABEL_PREFIX_RE.fullmatch(text, line_start, start):
         return False
     following = [line for line in text[start:].split("\n")[1:] if line.strip()]
     if len(following) >= lines:
@@ -204,4 +228,52 @@ def third_person_before(text: str, start: int) -> bool:
     return (
         _THIRD_PERSON_RE.search(text, sentence_start + 1, start) is not None
         or _TITLED_PERSON_RE.search(text, sentence_start + 1, start) is not None
+    )
+
+
+# After the number in a header: punctuation, a place in brackets, or the line's end ("Private
+# hire badge 0673 (Norwich).", "CEO number 114, Walsall Council"), never a verb ("Officer
+# number 4412 attended").
+_HEADER_END_RE = re.compile(r"[ \t]*(?:\([^)\n]{0,30}\))?[ \t]*(?:[,.;:|\n]|$)")
+_OPENING_SENTENCES_RE = re.compile(r"[.!?]+\s|\n")
+_ABOUT_RE = re.compile(r"\b(?:about|regarding|concerning|re)\b(?!:)", re.IGNORECASE)
+# "Submitted by PCSO 6218, ...", "Report from PC 4410."
+_BY_LINE_RE = re.compile(
+    r"(?:^|[.!?\n]\s*)(?:(?:report(?:ed)?|submitted|sent|written|logged|raised|message|"
+    r"concern|intel(?:ligence)?)\s+)?(?:by|from)\s+$",
+    re.IGNORECASE,
+)
+# "I'm a Special, SC 3391, and ...": the reporter's rank and number in apposition.
+I_AM_ROLE_BEFORE_RE = re.compile(
+    r"\b(?:i['’]?m|im|i\s+am)\s+(?:(?:a|an|the)\s+)?[\w-]+(?:\s+[\w-]+)?\s*,\s*$",
+    re.IGNORECASE,
+)
+
+
+def opening_number(text: str, start: int, end: int, *, rank: bool = False) -> bool:
+    """A staff number in the text's header, its first or second sentence with nobody else
+    in it ("Civil enforcement officer, CEO number 114, Walsall Council.", "Bin crew, Tuesday
+    round, Bilston. Employee 30442.", "From the Dudley CCTV control room, operator ID 0452."):
+    how staff open a report about what they saw at work. A rank and number ("PCSO 6218")
+    counts only in a by-line ("Submitted by PCSO 6218,")."""
+    prefix = text[:start]
+    if len(prefix) > 160 or len(_OPENING_SENTENCES_RE.findall(prefix)) > 1:
+        return False
+    if _HEADER_END_RE.match(text, end) is None:
+        return False
+    if (
+        _THIRD_PERSON_RE.search(prefix)
+        or _TITLED_PERSON_RE.search(prefix)
+        or _ABOUT_RE.search(prefix)
+    ):
+        return False
+    return not rank or _BY_LINE_RE.search(prefix) is not None
+
+
+def rank_in_apposition(text: str, start: int, end: int) -> bool:
+    """ "I'm a Special, SC 3391, and I live ...": a rank and number after the reporter's
+    role, followed by punctuation."""
+    return (
+        I_AM_ROLE_BEFORE_RE.search(text, max(0, start - 40), start) is not None
+        and _HEADER_END_RE.match(text, end) is not None
     )

@@ -5,7 +5,7 @@
   leaving, I saw ...", where "as" means "while");
 - ", only one round here" after a first-person clause: "I keep the pigeon loft at the bottom
   of Slack Lane, only one round 'ere", "my van, the yellow camper on Fern Street, the only one
-  like it round here".
+  like it round here", "I volunteer on the door at the mosque, the only sister who does".
 
 Each function returns ``(start, end)`` spans for ``SelfReferenceRecognizer``, which redacts
 them (or flags them when they may name someone else).
@@ -33,7 +33,9 @@ _VERB_RE = re.compile(
 ONLY_TAIL_RE = re.compile(
     r",\s*(?:the\s+)?only\s+(?:one|wan|ane|ones|yins?|house|family|person|place|shop|household)\b"
     r"[^.!?\n,]{0,30}?\b(?:round|roon|around|on|in|like|left|for|about|o['’]|of)\b"
-    r"[^.!?\n,]{0,30}",
+    r"[^.!?\n,]{0,30}"
+    # "I volunteer on the door at the mosque ..., the only sister who does"
+    r"|,\s*(?:the\s+)?only\s+(?:[\w'’-]+\s+){1,2}?(?:who|that)\s+(?:does|do|is|works|goes|has)\b",
     re.IGNORECASE,
 )
 _FIRST_PERSON_RE = re.compile(

@@ -31,7 +31,8 @@ UNIQUE_ROLES = (
     r"vicar|curate|imam|rabbi|priest|minister|organist|verger|coordinator|co-ordinator|"
     r"organiser|landlord|landlady|licensee|proprietor|owner|designated\s+safeguarding\s+lead|"
     r"dsl|clerk|lollipop\s+(?:lady|man)|crossing\s+patrol|janitor|concierge|groundsman|"
-    r"tenant\s+rep(?:resentative)?|leader|director"
+    r"tenant\s+rep(?:resentative)?|leader|director|harbou?r\s*master|station\s*master|"
+    r"post\s*master|postmistress|lock\s*keeper|lighthouse\s+keeper|head\s+cook"
 )
 # With "the" a job held by one person at a place: "I'm the cleaner at the Co-op", "I'm the
 # night manager at the Premier Inn".
@@ -64,7 +65,8 @@ BUSINESS = (
     r"spar|co-?op|londis|premier|costcutter|one\s+stop|mini\s*market|supermarket|dry\s+"
     r"cleaners|car\s+wash|market|brewery|farm|stables|kennels|cattery|lettings|agency|firm|"
     r"company|service|association|committee|watch|scheme|page|forum|loft|pigeon\s+loft|"
-    r"(?:chip|burger|ice\s+cream|food|coffee|catering)\s+van|food\s+truck)s?"
+    r"(?:chip|burger|ice\s+cream|food|coffee|catering)\s+van|food\s+truck|deli|delicatessen|"
+    r"(?:petrol|filling|service)\s+station)s?"
 )
 # Relations: "I'm the mum of one of the girls" says who the reporter is related to, which
 # the labelling rules treat as not identifying.
