@@ -59,8 +59,12 @@ def test_anonymous_and_roles_without_data_read_are_refused(
     for role in ("partner_contributor", "admin"):
         with TestClient(app, base_url="https://testserver") as client:
             sign_in(client, workspace_runtime, roles=(role,))
-            for path in paths:
+            for path in paths[1:]:
                 assert client.get(path).status_code == 403, (role, path)
+            # "/" sends whoever may not read the workspace to a page they may open.
+            home = client.get(paths[0], follow_redirects=False)
+            assert home.status_code == 303, role
+            assert home.headers["location"] != "/" and "workspace" not in home.headers["location"]
 
 
 def _audit_events(runtime: Runtime, event: str) -> list[dict[str, object]]:
