@@ -1,7 +1,7 @@
-"""Figure: ``beacon triage classify`` over 10,000 reports, whole process (classify + extract).
+"""Figure: ``beacon triage classify`` over 10,000 reports, whole process (classify + extract +
+link: the command links the entities across its inputs by default).
 
-Goal (issue 11): classify + extract + link >= 200 reports/s on this machine. Linking is not
-part of the command yet; this measures what it does today.
+Goal (issue 11): classify + extract + link >= 200 reports/s on this machine.
 
 Set-up (not timed), in a temporary folder: a database migrated by ``beacon db upgrade``, the
 theme model trained by ``beacon triage retrain``, and 10,000 JSON Lines reports made from the
