@@ -552,7 +552,8 @@ def on_duty_supervisors(session: Session, organisation_id: int) -> list[User]:
     )
 
 
-def _supervisors(session: Session, organisation_id: int) -> list[User]:
+def supervisors_of(session: Session, organisation_id: int) -> list[User]:
+    """Every active intelligence supervisor of the organisation."""
     return list(
         session.scalars(
             select(User)
@@ -574,7 +575,7 @@ def notify_immediate_risk(session: Session, *, report: IntelReport, settings: Se
     recipients = on_duty_supervisors(session, report.owning_organisation_id)
     fallback = not recipients
     if fallback:
-        recipients = _supervisors(session, report.owning_organisation_id)
+        recipients = supervisors_of(session, report.owning_organisation_id)
     for user in recipients:
         enqueue_email(
             session,

@@ -290,13 +290,14 @@ def _score(session: Session, report: IntelReport, result: TriageResult, now: dt.
 
 
 def current_priority(
-    result: TriageResult, *, now: dt.datetime, received: dt.datetime
+    base: float, *, now: dt.datetime, received: dt.datetime
 ) -> tuple[float, float]:
-    """(ageing bonus, total) at ``now``: the queue orders by the total."""
+    """(ageing bonus, total) at ``now`` for a stored base score: the queue orders by the
+    total."""
     ageing = priority.DEFAULT_AGEING
     waited_days = max(0.0, (now - received).total_seconds() / 86400)
     bonus = min(ageing.cap, ageing.points_per_day * waited_days)
-    return round(bonus, 1), round(result.priority_base + bonus, 1)
+    return round(bonus, 1), round(base + bonus, 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -414,11 +415,9 @@ def _tell_owner(session: Session, report: IntelReport, owner: str, why: str) -> 
 
 
 def _alert_unroutable(session: Session, report: IntelReport, reason: str) -> None:
-    supervisors = [
-        u
-        for u in _readers_of(session, report.owning_organisation_id)
-        if any(r.role == Role.INTELLIGENCE_SUPERVISOR.value for r in _roles(session, u.id))
-    ]
+    from beacon.intake.service import supervisors_of
+
+    supervisors = supervisors_of(session, report.owning_organisation_id)
     admins = list(
         session.scalars(
             select(User)
@@ -449,10 +448,6 @@ def _alert_unroutable(session: Session, report: IntelReport, reason: str) -> Non
         record_id=report.id,
         details={"reason": reason, "told": told},
     )
-
-
-def _roles(session: Session, user_id: int) -> list[UserRole]:
-    return list(session.scalars(select(UserRole).where(UserRole.user_id == user_id)))
 
 
 def route_by_hand(

@@ -235,7 +235,9 @@ def _percent(score: float | None) -> str:
 
 def _priority(result: TriageResult, report: IntelReport, now: dt.datetime) -> dict[str, Any]:
     stored: dict[str, Any] = result.priority
-    bonus, total = flow.current_priority(result, now=now, received=flow.received_at(report))
+    bonus, total = flow.current_priority(
+        result.priority_base, now=now, received=flow.received_at(report)
+    )
     components = []
     for item in stored.get("components", []) or []:
         assert isinstance(item, dict)

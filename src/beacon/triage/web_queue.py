@@ -346,16 +346,13 @@ def find_rows(
 ) -> list[Row]:
     """Every triaged report matching ``filters`` that ``access`` may view, in order."""
     rows: list[Row] = []
-    # Plain columns, not ORM objects (loading 10,000 of those was most of the page's time):
-    # one scratch result carries each row's base score into flow.current_priority.
-    scratch = TriageResult(priority_base=0.0)
+    # Plain columns, not ORM objects (loading 10,000 of those was most of the page's time).
     for values in db.execute(_query(filters, access)):
         row = _row(values, _ALL_COLUMNS)
         if not _may_view(access, row):
             continue
-        scratch.priority_base = row.priority_base
         received = dt.datetime.combine(row.received_on, dt.time(), tzinfo=dt.UTC)
-        row.ageing, row.total = flow.current_priority(scratch, now=now, received=received)
+        row.ageing, row.total = flow.current_priority(row.priority_base, now=now, received=received)
         rows.append(row)
     _sort(rows, filters.sort)
     return rows
