@@ -135,3 +135,24 @@ def test_evaluate_command_table_and_json() -> None:
     holdout = json.loads(run("sanitise-eval", "--json", "--set", "holdout").stdout)
     assert holdout["texts"] == 60
     assert "error" in run("sanitise-eval", "--set", "other", expect=2).stderr
+
+
+def test_workers_share_a_large_input_and_keep_its_order(tmp_path: Path) -> None:
+    """A large input is shared among worker processes; the output is the same, line for line
+    and in input order, as one process gives."""
+    from beacon.sanitise.cli import PARALLEL_FROM
+
+    texts = [
+        f"Report {n}: call me on 07700 900{n % 1000:03d}, the lads at {n} Hope Street deal."
+        if n % 3
+        else f"My name is Sam Carter and the car is AB{n % 90 + 10} CDE."
+        for n in range(PARALLEL_FROM + 40)
+    ]
+    source = tmp_path / "many.txt"
+    source.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    one = run("sanitise", "--workers", "1", str(source)).stdout
+    two = run("sanitise", "--workers", "2", str(source)).stdout
+    assert two == one
+    out = lines_of(two)
+    assert [o["line"] for o in out] == list(range(1, len(texts) + 1))
+    assert "[REPORTER NAME REMOVED]" in out[0]["redacted_text"]  # type: ignore[operator]

@@ -35,7 +35,7 @@ def actions(text: str, reporter: ReporterDetails | None = None) -> list[tuple[st
         "contact me on 07700 900461",
         "you can reach me on 07700 900461",
         "07700 900461 is mine if you need it",
-        "Tel: 07700 900461",  # no cue either way: redact
+        "Tel: 07700 900461",  # the form's own contact field
         "My mobile's 07700 900461 - please text first",
     ],
 )
@@ -250,9 +250,9 @@ def test_redact_replaces_redactions_and_keeps_flags() -> None:
 
 def test_redact_placeholders_and_adjacent_findings() -> None:
     sanitiser = get_sanitiser()
-    text = "07700 900123 07700 900124"
+    text = "Tel: 07700 900123 07700 900124"
     findings = sanitiser.analyse(text)
-    assert sanitiser.redact(text, findings) == "[PHONE REMOVED] [PHONE REMOVED]"
+    assert sanitiser.redact(text, findings) == "Tel: [PHONE REMOVED] [PHONE REMOVED]"
     assert placeholder("NHS_NUMBER") == "[NHS NUMBER REMOVED]"
     assert placeholder("SELF_REFERENCE") == "[SELF REFERENCE REMOVED]"
 

@@ -1,8 +1,8 @@
 """Where reporters identify themselves (issue 11): the evaluator for the self-identification
 files, the goals and floors on the tuning sets, and the rules for each kind on small
 hand-written cases (including what must NOT be found or redacted). Round 4's rule cases are in
-``test_selfid_round4.py``. The next blind set, ``selfid_blind4.jsonl``, is not read here: it is
-run once after round 4."""
+``test_selfid_round4.py``; the learnt reader's in ``test_learnt.py``. The blind set,
+``selfid_blind5.jsonl``, is not read by any test: it is run once, by hand, after round 5."""
 
 from __future__ import annotations
 
@@ -33,18 +33,22 @@ DATA = Path(__file__).resolve().parent / "data"
 # after its one run and now tuned on; selfid_tuning3 holds extra examples written for tuning;
 # selfid_tuning4 was the second blind set, selfid_blind2, run twice in round 2 and declared
 # seen: round 3 tuned on it; selfid_tuning5 was the third, selfid_blind3, written by another
-# author, run once after round 3 and declared seen: round 4 tuned on it).
+# author, run once after round 3 and declared seen: round 4 tuned on it; selfid_tuning6 was the
+# fourth, selfid_blind4, run once after round 4 and declared seen: round 5 tuned on it and the
+# learnt reader learns from it).
 TUNING = DATA / "selfid_tuning.jsonl"
 TUNING2 = DATA / "selfid_tuning2.jsonl"
 TUNING3 = DATA / "selfid_tuning3.jsonl"
 TUNING4 = DATA / "selfid_tuning4.jsonl"
 TUNING5 = DATA / "selfid_tuning5.jsonl"
+TUNING6 = DATA / "selfid_tuning6.jsonl"
 SHA256 = {
     TUNING: "c3dd4968dfa48107b89719275155e59a2075b68802361cc146c6a9a6c5e6fb85",
     TUNING2: "b4d131800e78a22581cb4be7ae6b8030fb976adc50cf5970751a8c3312e2ec1f",
     TUNING3: "9365cf08c049922a25be5cf84c54e56f1363a3d129c9dea2bd5dccfa474e7fca",
     TUNING4: "4f05c779603bf486a55e340a797f9798564a975d82fc0a02132d81c58e862a7c",
     TUNING5: "280b2b3e36ced3fca424fdf3c104b0fb48237ff948070b8954d94de345dacb69",
+    TUNING6: "674c2de040a9d495591648fba0e23e84e43fd816fa1b5fa564bd493b08d2922b",
 }
 
 
@@ -254,6 +258,24 @@ def test_floors_on_the_fifth_tuning_set() -> None:
     assert report.subject_redacted == 0, [m for m in report.misses if m.kind == "subject_redacted"]
 
 
+def test_floors_on_the_sixth_tuning_set() -> None:
+    """selfid_tuning6 was the fourth blind set (selfid_blind4), by another author: run once
+    after round 4 (recall 0.719, false flags 0.098, 8 subject details redacted), then declared
+    seen. Round 5 tuned on it (a contact detail nobody claims is flagged, not redacted) and the
+    learnt reader learns from it. Measured after round 5 on 2026-12-05: recall 0.792 (name
+    0.652, signature 1.000, staff_id 0.750, quasi 0.696, contact 1.000), false-flag share 0.038
+    (5 of 132), 0 subject details redacted (67 flagged). Floors: measured minus 0.03; no
+    subject redactions."""
+    report = evaluate_selfid(TUNING6)
+    assert report.texts == 200
+    assert report.recall >= 0.76, report.table()
+    floors = {"name": 0.62, "signature": 0.97, "staff_id": 0.72, "quasi": 0.66, "contact": 0.97}
+    for kind, floor in floors.items():
+        assert report.per_kind[kind].recall >= floor, kind
+    assert report.false_flag_share <= 0.068, report.table()
+    assert report.subject_redacted == 0, [m for m in report.misses if m.kind == "subject_redacted"]
+
+
 # -- the rules, kind by kind ----------------------------------------------------------------------
 
 
@@ -263,6 +285,12 @@ def found(text: str) -> list[tuple[str, str, str]]:
 
 def about_the_reporter(text: str) -> list[str]:
     return [f.text for f in get_sanitiser().analyse(text) if about_reporter(f)]
+
+
+def rules_about_the_reporter(text: str) -> list[str]:
+    """The rules' findings only: the learnt reader's flags on ordinary mentions are measured
+    as a share in ``test_learnt.py``."""
+    return [f.text for f in get_sanitiser().analyse(text, learnt=False) if about_reporter(f)]
 
 
 @pytest.mark.parametrize(
@@ -394,7 +422,7 @@ def test_quasi_identifiers(text: str, expected: str, action: str) -> None:
     ],
 )
 def test_ordinary_mentions_are_not_flagged(text: str) -> None:
-    assert about_the_reporter(text) == []
+    assert rules_about_the_reporter(text) == []
 
 
 def test_an_organisations_number_is_not_the_reporters() -> None:
@@ -578,7 +606,7 @@ def test_more_quasi_identifiers(text: str, expected: str, action: str | None) ->
     ],
 )
 def test_ordinary_mentions_stay_unflagged(text: str) -> None:
-    assert about_the_reporter(text) == [], found(text)
+    assert rules_about_the_reporter(text) == [], found(text)
 
 
 # -- third round of tuning: the general kinds behind selfid_tuning4's misses -------------------

@@ -18,8 +18,8 @@ THEMES = [t.key for t in BUILT_IN_THEMES]
 OTHERS = Path(__file__).parent / "data" / "others_themes.jsonl"
 LABELLING_GUIDE = Path(__file__).parents[2] / "docs" / "TRIAGE_LABELLING.md"
 # Floors a little under the figures last measured (docs/PERFORMANCE.md): a change that costs
-# more than this fails here. The goals are 0.85 on the held-out split (not met: 0.83
-# after the labelling audit and part_c) and 0.75 on text written by others (met: 0.84).
+# more than this fails here. The goals are 0.85 on the held-out split (not met: 0.84
+# after the H4 audit and part_d) and 0.75 on text written by others (met: 0.84).
 HELD_OUT_FLOOR = 0.80
 OTHERS_GOAL = 0.75
 
@@ -45,20 +45,21 @@ def test_the_corpus_covers_every_theme_in_both_writers_voices(
     assert sum(1 for e in corpus if len(e.themes) > 1) > 0.15 * len(corpus)
 
 
-def test_the_corpus_has_three_writers_and_its_relabelling_log_matches_it(
+def test_the_corpus_has_four_writers_and_its_relabelling_log_matches_it(
     corpus: list[classifier.Example],
 ) -> None:
     parts = {p.name: 0 for p in classifier.corpus_paths()}
-    assert list(parts) == ["part_a.jsonl", "part_b.jsonl", "part_c.jsonl"]
+    assert list(parts) == ["part_a.jsonl", "part_b.jsonl", "part_c.jsonl", "part_d.jsonl"]
     prefixes = {e.id.split("-")[0] for e in corpus}
-    assert prefixes == {"a", "b", "c"}
+    assert prefixes == {"a", "b", "c", "d"}
     assert sum(1 for e in corpus if e.id.startswith("c-")) == 303
+    assert sum(1 for e in corpus if e.id.startswith("d-")) == 175
     _, held_out = classifier.split(corpus)
-    assert len(corpus) == 2789 and len(held_out) == 532
+    assert len(corpus) == 2964 and len(held_out) == 565
     # Every relabelling is logged with the guide's rule, and the corpus carries the new labels.
     log = classifier.corpus_paths()[0].parent / classifier.RELABEL_LOG
     entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    assert len(entries) == 134
+    assert len(entries) == 146
     guide = LABELLING_GUIDE.read_text(encoding="utf-8")
     by_id = {e.id: e for e in corpus}
     for entry in entries:

@@ -37,8 +37,10 @@ Rules, in order:
    after it (up to 60). First-person cues ("my number", "call me on", "I'm on", "contact me",
    "(mine)") mean redact; third-party cues ("his number", "the dealer's phone", "they use",
    "gives out", "text this number to buy", "got a text from", "scam", "I rang the council
-   on") mean flag. No cue: redact
-   (a number nobody claims may be the reporter's), except that a detail continuing a flagged one
+   on") mean flag. No cue: redact when the reporter's own name, signature or a
+   self-reference is within 150 characters (a sign-off block), otherwise flag: a number nobody
+   claims may be the reporter's or the subject's, and removing the subject's would remove the
+   intelligence, so the human sanitiser decides. A detail continuing a flagged one
    just before it ("... also a second phone X") is flagged too, and so is one on an e-mail's
    To/Cc line or in quoted material (a "> " line of a forwarded message, or a message the
    reporter copies in quotes), whose owner the human sanitiser judges, and so is a machine's
@@ -57,6 +59,11 @@ Rules, in order:
    overlaps a chosen finding is dropped. Overlapping self-references are merged, then cut short
    before the first other finding inside them, so "I live at 14 Acacia Avenue, LS6 2AB" gives
    a self-reference and a postcode, each with its own type.
+8. The learnt reader (``learnt.py``, a CRF trained on the self-identification sets) reads the
+   sentences that say "I"/"my"/"we", short first and last lines and form fields, and flags
+   (never redacts) a stretch it judges self-identifying where no finding above overlaps it.
+
+Whose a contact detail or other owned detail is (rules 3-6) is decided in ``cues.py``.
 
 ``Sanitiser.redact`` replaces each redact finding with ``[TYPE REMOVED]`` (``[PHONE REMOVED]``,
 ``[SELF REFERENCE REMOVED]``) using presidio-anonymizer's ``AnonymizerEngine``; flags stay.
@@ -64,12 +71,11 @@ Rules, in order:
 
 from __future__ import annotations
 
-import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
@@ -78,6 +84,19 @@ from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
 
+from beacon.sanitise.cues import (
+    FIRST_PERSON_POSTCODE_RE,
+    FIRST_PERSON_VEHICLE_RE,
+    NAMED_DOB_RE,
+    NO_CUE,
+    PASSPORT_CONTEXT_RE,
+    REPORTER_NEIGHBOURHOOD,
+    THIRD_PARTY_DOB_RE,
+    Action,
+    contact_action,
+    sentence_left,
+)
+from beacon.sanitise.learnt import SelfIdTagger, get_tagger
 from beacon.sanitise.recognisers import (
     ACTION_KEY,
     REASON_KEY,
@@ -104,12 +123,8 @@ from beacon.sanitise.recognisers import (
     UkVrmRecognizer,
     UrlRecognizer,
     normalise_postcode,
-    organisation_address,
     plausible_vrm,
-    quoted,
     reporter_patterns,
-    section_owner,
-    subject_contact,
 )
 
 FINDING_TYPES = (
@@ -173,8 +188,6 @@ SELF_TYPES = frozenset(
 )
 OWNED_TYPES = CONTACT_TYPES | {"POSTCODE", "VEHICLE_REGISTRATION", "DATE_OF_BIRTH"}
 
-Action = Literal["redact", "flag"]
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -220,176 +233,6 @@ class ReporterDetails:
 
     def is_empty(self) -> bool:
         return not any((self.name, self.email, self.phone, self.address, self.postcode))
-
-
-# --------------------------------------------------------------------------------------------
-# Context cues
-# --------------------------------------------------------------------------------------------
-
-_CONTACT_NOUN = (
-    r"(?:number|no\.?|num|phone|mobile|mob|cell|landline|line|tel|telephone|contact(?:\s+details)?"
-    r"|details|e-?mail(?:\s+address)?|address|whats\s?app|snap(?:chat)?|insta(?:gram)?|handle|"
-    r"account|profile|page|facebook|fb|tiktok|website|site|burner)s?"
-)
-# Filler words between a possessive and its noun, never another possessive ("my dad his number").
-_FILLER = r"(?:(?!(?:his|her|their|my|our)\b)[\w'’]+\s+){0,2}?"
-FIRST_PERSON_CONTACT_RE = re.compile(
-    r"\b(?:my|our)\s+" + _FILLER + _CONTACT_NOUN + r"(?:'s|’s)?\b"
-    r"|\b(?:call|ring|phone|text|txt|contact|reach|email|e-mail|message|msg|whatsapp|dm|"
-    r"get\s+hold\s+of|get|find|reply\s+to|write\s+to)\s+(?:me|us)\b"
-    r"|\b(?:i'?m|i’m|im|i\s+am|we'?re|we\s+are)\s+on\b"
-    r"|\bme\s+on\b|\bi\s+can\s+be\s+(?:reached|contacted|called)\b|\(\s*(?:mine|me|home|work)\s*\)"
-    r"|\bmine\b|\b(?:home|work)\s+(?:number|phone|tel|no)\b|\bmy\s+details\b",
-    re.IGNORECASE,
-)
-# Verbs of someone using or handing out a number ("the lad gives out", "Tyler uses").
-_THIRD_PARTY_VERBS = (
-    r"(?:uses|using|used|use|gives?\s+out|gave\s+out|giving\s+out|hands?\s+out|handed\s+out|"
-    r"handing\s+out|advertis\w*|promot\w*|sells\s+(?:on|from|through)|posts|posted|operates|"
-    r"operating|runs|running|trades?\s+(?:on|as)|deals\s+(?:on|from)|goes\s+by)"
-)
-THIRD_PARTY_CONTACT_RE = re.compile(
-    r"\b(?:his|her|their|hes|he's|she's|theyre|they're|them|dealers?'?s?|dealers’|"
-    r"the\s+[\w\-]+(?:'s|’s|s')|(?<!\bmy\s)(?<!\bour\s)(?-i:[A-Z][a-z]+)(?:'s|’s))\s+"
-    + _FILLER
-    + _CONTACT_NOUN
-    + r"\b"
-    r"|(?<!\bi\s)(?<!\bwe\s)(?<!\bi'll\s)\b" + _THIRD_PARTY_VERBS + r"\b"
-    r"|\b(?:he|she|they)\s*(?:'s|’s|is|are|'re|’re|was|were)\s+(?:on|using|always\s+on)\b"
-    r"|\b(?:call|ring|text|phone|message)\s+(?:him|her|them)\b"
-    r"|\btext\s+(?:this|the|that)\s+number\b|\bnumber\s+to\s+(?:buy|order|text|call|ring)\b"
-    r"|\bto\s+(?:buy|order|score)\b|\bfor\s+['\"‘]?(?:orders|deliveries|drops|food|bits|weed|"
-    r"drugs|work)\b"
-    r"|\b(?:got|get|getting|received|receiving|had|sent|been\s+getting)\s+(?:a\s+|some\s+|"
-    r"loads\s+of\s+)?(?:texts?|messages?|calls?|e-?mails?|threats?|threatening\s+messages)\s+"
-    r"from\b"
-    r"|\b(?:messages?|texts?|calls?|e-?mails?)\s+(?:all\s+)?(?:come\s+|came\s+)?from\b"
-    r"|\bfrom\s+the\s+number\b|\bnumber\s+(?:he|she|they|his|her|their)\b"
-    r"|\b(?:county\s+line|deal\s+line|burner|line\s+(?:number|is|called))\b"
-    # An organisation's number: "I rang the council on ...", "the helpline number is ..."
-    r"|\b(?:rang|rung|called|phoned|contacted|ring|call|phone|contact|emailed|e-mailed|"
-    r"messaged|tried)\s+(?:the\s+)?(?:council|"
-    r"helpline|crimestoppers|police|housing(?:\s+office)?|office|surgery|school|nhs|samaritans|"
-    r"asb\s+team|switchboard|reception|letting\s+agents?|agency)\b"
-    r"|\b(?:council|helpline|crimestoppers|housing|switchboard|reception|office|nhs|samaritans|"
-    r"non-emergency)(?:['’]s)?\s+(?:number|line|phone|hotline|no)\b"
-    r"|\b(?:cards?|flyers?|leaflets?|sprayed|graffiti|written\s+on|adverts?|ads?|scam|scams|"
-    r"scammers?|dealers?|dealer's|plug|account|fake|pretend\w*|impersonat\w*|phishing|bogus|"
-    r"dodgy|suspicious)\b",
-    re.IGNORECASE,
-)
-# "There's also a second phone ...": the same owner as the number before it.
-CONTINUATION_RE = re.compile(
-    r"\b(?:second|another|other|2nd|third|new|also|too)\b[^.!?\n]{0,20}$", re.IGNORECASE
-)
-FIRST_PERSON_VEHICLE_RE = re.compile(
-    r"\b(?:my|our|me)\s+(?:own\s+|new\s+|old\s+|\w+\s+)?(?:car|van|vehicle|motor|bike|motorbike|"
-    r"moped|scooter|truck|lorry|campervan|caravan|reg|registration|plate|number\s+plate)"
-    r"(?:'s|’s)?\b[^.!?\n]{0,30}$",
-    re.IGNORECASE,
-)
-FIRST_PERSON_POSTCODE_RE = re.compile(
-    r"\b(?:my|our)\s+(?:[\w'’]+\s+)?(?:post\s?code|postal\s+code|address|house|flat|home)\b"
-    r"[^.!?\n]{0,25}$|\b(?:i|we)\s+(?:live|stay|am|'m|’m|are|'re)\b[^.!?\n]{0,40}$",
-    re.IGNORECASE,
-)
-THIRD_PARTY_DOB_RE = re.compile(r"\b(?:his|her|their|he|she|they)\b[^.!?\n]{0,25}$", re.I)
-# "Mr Stephen Crabtree (DOB 04/02/1961)", "Jason Reeve, DOB ...": someone named in the report.
-NAMED_DOB_RE = re.compile(
-    r"(?-i:[A-Z][a-z'’\-]+)\s*[(,\-–]\s*(?:d\.?o\.?b\.?|date\s+of\s+birth|born)\s*[:\-]?\s*$",
-    re.IGNORECASE,
-)
-SENTENCE_BREAK_RE = re.compile(r"[.!?]+\s+(?=[A-Za-z])|\n")
-PASSPORT_CONTEXT_RE = re.compile(r"passport", re.IGNORECASE)
-
-
-def _sentence_left(text: str, start: int, width: int) -> str:
-    window = text[max(0, start - width) : start]
-    breaks = list(SENTENCE_BREAK_RE.finditer(window))
-    return window[breaks[-1].end() :] if breaks else window
-
-
-def _sentence_right(text: str, end: int, width: int) -> str:
-    window = text[end : end + width]
-    found = SENTENCE_BREAK_RE.search(window)
-    return window[: found.start() + 1] if found else window
-
-
-def _nearest_cue(window: str, *, from_right: bool) -> tuple[str, str] | None:
-    """The cue nearest the detail in ``window``: ('first'|'third', cue text)."""
-    best: tuple[int, int, str, str] | None = None
-    for kind, pattern in (("first", FIRST_PERSON_CONTACT_RE), ("third", THIRD_PARTY_CONTACT_RE)):
-        for match in pattern.finditer(window):
-            # Distance to the detail: from the cue's end (left window) or start (right window).
-            distance = match.start() if from_right else len(window) - match.end()
-            length = match.end() - match.start()
-            key = (distance, -length, kind, match.group(0))
-            if best is None or key[:2] < best[:2]:
-                best = key
-    if best is None:
-        return None
-    return best[2], best[3].strip()
-
-
-# A form field about someone else: "Subject of concern: ...", "Suspect's phone: ...".
-OTHER_FIELD_RE = re.compile(
-    r"^[ \t]*[^:\n]{0,40}\b(?:concern|subject|suspect|perpetrator|offender|alleged|nominal|"
-    r"child|young\s+person|victim|client|patient|pupil|service\s+user|person\s+of)\b[^:\n]{0,30}:"
-    r"[^\n]*$",
-    re.IGNORECASE,
-)
-
-
-# An e-mail header naming who received the message, not who wrote it.
-RECIPIENT_LINE_RE = re.compile(
-    r"^[ \t>]*(?:to|cc|bcc|sent\s+to)[ \t]*:", re.IGNORECASE | re.MULTILINE
-)
-
-
-def _field_owner(text: str, start: int, end: int) -> str | None:
-    """Why a contact detail with no cue may be someone else's: a form field or section about
-    another person, a recipient line, quoted material, or ``ownership.subject_contact``."""
-    line_start = text.rfind("\n", 0, start) + 1
-    if OTHER_FIELD_RE.match(text[line_start:start]):
-        return "in a form field about someone else"
-    if RECIPIENT_LINE_RE.match(text, line_start):
-        return "on a message's recipient line"
-    if organisation_address(text, line_start, start):
-        return "an automated or organisation's address, not a person's"
-    if quoted(text, start):
-        return "in quoted material: for the human sanitiser to decide"
-    if ":" in text[line_start:start] and section_owner(text, line_start) == "other":
-        return "in a form section about someone else"
-    return subject_contact(text, start, end)
-
-
-def contact_action(
-    text: str, start: int, end: int, previous: tuple[int, Action] | None = None
-) -> tuple[Action, str]:
-    """Redact or flag a phone number, e-mail, handle or URL from the words around it.
-
-    ``previous`` is the end and action of the contact detail just before this one, if any: a
-    detail with no cue of its own that continues a flagged one ("... also a second phone X",
-    within 120 characters) is flagged too."""
-    left_window = _sentence_left(text, start, 80)
-    left = _nearest_cue(left_window, from_right=False)
-    cue = left or _nearest_cue(_sentence_right(text, end, 60), from_right=True)
-    if cue is None:
-        if (
-            previous is not None
-            and previous[1] == "flag"
-            and start - previous[0] <= 120
-            and CONTINUATION_RE.search(text[max(previous[0], start - 40) : start])
-        ):
-            return "flag", "continues a third-party detail before it"
-        owner = _field_owner(text, start, end)
-        if owner is not None:
-            return "flag", owner
-        return "redact", "no third-party cue nearby"
-    kind, words = cue
-    if kind == "first":
-        return "redact", f"first-person context: '{words}'"
-    return "flag", f"third-party context: '{words}'"
 
 
 # --------------------------------------------------------------------------------------------
@@ -489,6 +332,32 @@ class _Candidate:
     forced: Action | None = None  # a recogniser unsure whose the detail is asks for a flag
 
 
+def _near_reporter(
+    candidate: _Candidate, selves: Sequence[_Candidate], others: Sequence[_Candidate]
+) -> bool:
+    """Whether a redacted finding about the reporter (their name, signature, staff number or a
+    self-reference) lies within ``REPORTER_NEIGHBOURHOOD`` characters of the candidate."""
+    near = [
+        c
+        for c in (*selves, *others)
+        if c is not candidate
+        and c.type in SELF_TYPES
+        and (c.reporter or (c.forced is None and c.action == "redact"))
+    ]
+    if any(
+        c.start - REPORTER_NEIGHBOURHOOD <= candidate.end
+        and candidate.start <= c.end + REPORTER_NEIGHBOURHOOD
+        for c in near
+    ):
+        return True
+    # A sign-off name the recogniser was unsure of, with the number straight after it
+    # ("cheers Kev 07700 900577"): a sign-off gives the writer's own number.
+    return any(
+        c.type in {"REPORTER_NAME", "SIGNATURE"} and 0 <= candidate.start - c.end <= 40
+        for c in others
+    )
+
+
 @lru_cache(maxsize=32)  # small: it holds reporters' contact details in memory
 def _reporter_recognizer(details: ReporterDetails) -> ReporterRecognizer | None:
     patterns = reporter_patterns(
@@ -500,7 +369,7 @@ def _reporter_recognizer(details: ReporterDetails) -> ReporterRecognizer | None:
 class Sanitiser:
     """Finds what identifies a reporter in their text, and redacts it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, with_learnt: bool = True) -> None:
         registry = RecognizerRegistry(recognizers=build_recognizers(), supported_languages=["en"])
         self.analyzer = _BeaconAnalyzerEngine(
             registry=registry,
@@ -509,11 +378,17 @@ class Sanitiser:
             context_aware_enhancer=_NoContextEnhancer(),
         )
         self.anonymizer = AnonymizerEngine()
+        # Fails loudly when the model is missing: no silent fallback to the rules alone.
+        # (``with_learnt=False`` only for training it.)
+        self.tagger: SelfIdTagger | None = get_tagger() if with_learnt else None
 
     # -- analysis ---------------------------------------------------------------------------
 
-    def analyse(self, text: str, reporter: ReporterDetails | None = None) -> list[Finding]:
-        """Non-overlapping findings sorted by start."""
+    def analyse(
+        self, text: str, reporter: ReporterDetails | None = None, *, learnt: bool = True
+    ) -> list[Finding]:
+        """Non-overlapping findings sorted by start. ``learnt=False`` leaves out the learnt
+        second reader's flags (``learnt.py``; used to cross-validate it)."""
         if not text.strip():
             return []
         ad_hoc: list[EntityRecognizer] | None = None
@@ -526,14 +401,42 @@ class Sanitiser:
         others = [c for c in candidates if c.type != "SELF_REFERENCE"]
         previous: tuple[int, Action] | None = None
         for candidate in sorted(others, key=lambda c: (c.start, -c.end)):
-            self._decide(text, candidate, selves, previous)
+            self._decide(text, candidate, selves, previous, others)
             if candidate.type in CONTACT_TYPES and not candidate.reporter:
                 previous = (candidate.end, candidate.action)
         chosen = _resolve(others)
         findings = [_finding(text, c) for c in chosen]
         findings.extend(_finding(text, c) for c in _cut_self_references(text, selves, chosen))
+        if learnt and self.tagger is not None:
+            findings.extend(self._learnt_flags(text, findings, self.tagger))
         findings.sort(key=lambda f: (f.start, f.end))
         return findings
+
+    @staticmethod
+    def _learnt_flags(
+        text: str, findings: Sequence[Finding], tagger: SelfIdTagger
+    ) -> list[Finding]:
+        """The learnt reader's spans where no rule found anything, as flags (never redacted:
+        a guess must not remove the subject's details)."""
+        out = []
+        for span in tagger.spans(text):
+            if any(f.start < span.end and span.start < f.end for f in findings):
+                continue
+            out.append(
+                Finding(
+                    start=span.start,
+                    end=span.end,
+                    type="SELF_REFERENCE",
+                    text=text[span.start : span.end],
+                    score=round(span.probability, 3),
+                    action="flag",
+                    reason=(
+                        f"may identify the reporter (learnt reader, {span.probability:.2f}): "
+                        "for the human sanitiser to decide"
+                    ),
+                )
+            )
+        return out
 
     def _candidates(self, text: str, raw: list[RecognizerResult]) -> list[_Candidate]:
         out: list[_Candidate] = []
@@ -579,6 +482,7 @@ class Sanitiser:
         candidate: _Candidate,
         selves: list[_Candidate],
         previous: tuple[int, Action] | None = None,
+        others: Sequence[_Candidate] = (),
     ) -> None:
         """Set the candidate's action and reason from the rules in the module docstring."""
         kind, start, end = candidate.type, candidate.start, candidate.end
@@ -595,6 +499,9 @@ class Sanitiser:
             return
         if kind in CONTACT_TYPES:
             candidate.action, candidate.reason = contact_action(text, start, end, previous)
+            if candidate.reason == NO_CUE and _near_reporter(candidate, selves, others):
+                candidate.action = "redact"
+                candidate.reason = "no cue, beside the reporter's own details"
             return
         if kind == "VEHICLE_REGISTRATION":
             cue = FIRST_PERSON_VEHICLE_RE.search(text[max(0, start - 40) : start])
@@ -611,7 +518,7 @@ class Sanitiser:
                 for s in selves
                 if s.action == "redact"
             )
-            cue = FIRST_PERSON_POSTCODE_RE.search(_sentence_left(text, start, 60))
+            cue = FIRST_PERSON_POSTCODE_RE.search(sentence_left(text, start, 60))
             if near or cue is not None:
                 candidate.action = "redact"
                 candidate.reason = (
