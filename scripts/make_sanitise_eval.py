@@ -18,11 +18,11 @@ regression floor (PERFORMANCE.md). Neither file is an estimate on new text.
 
 The sets for reporters who identify themselves are separate (``beacon sanitise-eval --selfid
 FILE``, in ``tests/sanitise/data/``, not written by this script): ``selfid_tuning.jsonl``,
-``selfid_tuning2.jsonl`` (the first blind set, tuned on since its one run),
-``selfid_tuning3.jsonl``, ``selfid_tuning4.jsonl`` (the second blind set, tuned on since its
-runs) and ``selfid_tuning5.jsonl`` (the third blind set, ``selfid_blind3.jsonl``, tuned on in
-round 4) are tuning sets; ``selfid_blind4.jsonl``, written by someone who never read the rules
-or the other sets and never opened by those who tune, is the blind set, run once.
+``selfid_tuning2.jsonl`` to ``selfid_tuning6.jsonl`` (four former blind sets, each tuned on
+after its run, and extra tuning examples) are tuning sets, and the learnt reader
+(``scripts/train_selfid_model.py``) learns from all six; ``selfid_blind5.jsonl``, written by
+someone who never read the rules or the other sets, was the blind set, run once after round 5
+and seen since (PERFORMANCE.md). The next round needs a new blind set by a new author.
 
 Each output line: ``{"id", "text", "reporter"?, "spans": [{"start", "end", "type", "text",
 "action"}], "source": "hand"|"template"}``. ``text`` in a span is its surface form:
