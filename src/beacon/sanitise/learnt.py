@@ -90,8 +90,21 @@ class LearntSpan:
     probability: float  # the highest marginal probability of its tokens
 
 
-def tokenise(text: str) -> list[Token]:
-    return [Token(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text)]
+class Layout(NamedTuple):
+    """Where a text's lines and sentences end: worked out once per text, read by both
+    ``sequences`` and ``token_features``."""
+
+    breaks: list[int]  # offsets of its newlines
+    stops: list[int]  # ends of its sentences
+    tail: int  # its length without trailing space
+    last_line: int  # the number of its last non-blank line
+
+
+def layout(text: str) -> Layout:
+    breaks = [m.start() for m in re.finditer("\n", text)]
+    tail = len(text.rstrip())
+    stops = [m.end() for m in _SENTENCE_END_RE.finditer(text)]
+    return Layout(breaks, stops, tail, bisect.bisect_left(breaks, tail))
 
 
 def _shape(word: str) -> str:
@@ -151,16 +164,15 @@ def _distances(flags: list[bool]) -> list[int]:
     return out
 
 
-def token_features(text: str, tokens: Sequence[Token]) -> list[list[str]]:
+def token_features(
+    text: str, tokens: Sequence[Token], lay: Layout | None = None
+) -> list[list[str]]:
     """The features of each token, as python-crfsuite's binary feature names. Built from
     cached per-word parts and per-line facts: the sanitiser runs this on every report."""
     count = len(tokens)
     if not count:
         return []
-    breaks = [m.start() for m in re.finditer("\n", text)]
-    tail = len(text.rstrip())
-    last_line = bisect.bisect_left(breaks, tail)
-    stops = [m.end() for m in _SENTENCE_END_RE.finditer(text)]
+    breaks, stops, tail, last_line = lay or layout(text)
     first_person = [t.text.lower() in _FIRST_PERSON for t in tokens]
     nearest = _distances(first_person)
     # Which sentences say "I", "my", "we": a self-identifying detail sits in one, or in the
@@ -230,20 +242,19 @@ SHORT_LINE = 80
 FIELD_LABEL = 40  # a colon this near a line's start makes it a form field
 
 
-def sequences(text: str) -> list[list[Token]]:
+def sequences(text: str, lay: Layout | None = None) -> list[list[Token]]:
     """The stretches of a text where a reporter says who they are, as token sequences for the
     CRF: sentences that say "I", "my" or "we"; short lines opening a text of several lines or
     among its last ``SIGN_OFF_LINES`` (a greeting, a sign-off, a signature block); form fields
     ("Name: ..."). Adjacent stretches join into one sequence. A capitalised name or address
     anywhere else is far more often the subject's, and reading only these keeps the sanitiser
     fast (training reads the same stretches)."""
-    breaks = [m.start() for m in re.finditer("\n", text)]
+    breaks, stops, _, last_line = lay or layout(text)
     several_lines = "\n" in text.strip()
-    last_line = bisect.bisect_left(breaks, len(text.rstrip()))
     out: list[list[Token]] = []
     joined = False  # whether the sentence before was kept
     start = 0
-    for stop in (*(m.end() for m in _SENTENCE_END_RE.finditer(text)), len(text)):
+    for stop in (*stops, len(text)):
         if stop <= start:
             continue
         if _keep(text, start, stop, breaks, several_lines, last_line):
@@ -327,8 +338,9 @@ class SelfIdTagger:
         """Runs of tokens tagged as self-identifying in ``sequences(text)`` whose most
         confident token's marginal probability reaches the threshold."""
         out: list[LearntSpan] = []
-        for tokens in sequences(text):
-            labels = self._tagger.tag(token_features(text, tokens))
+        lay = layout(text)
+        for tokens in sequences(text, lay):
+            labels = self._tagger.tag(token_features(text, tokens, lay))
             run: list[tuple[Token, float]] = []
             for index, (token, label) in enumerate(zip(tokens, labels, strict=True)):
                 if label == INSIDE:
