@@ -126,6 +126,7 @@ from beacon.sanitise.recognisers import (
     plausible_vrm,
     reporter_patterns,
 )
+from beacon.sanitise.recognisers.second_look import second_look
 
 FINDING_TYPES = (
     "PHONE",
@@ -407,6 +408,7 @@ class Sanitiser:
         chosen = _resolve(others)
         findings = [_finding(text, c) for c in chosen]
         findings.extend(_finding(text, c) for c in _cut_self_references(text, selves, chosen))
+        findings.extend(_second_look_flags(text, findings))
         if learnt and self.tagger is not None:
             findings.extend(self._learnt_flags(text, findings, self.tagger))
         findings.sort(key=lambda f: (f.start, f.end))
@@ -677,6 +679,30 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and (text[start].isspace() or text[start] in ",;:-–)/."):
         start += 1
     return start, end
+
+
+def _second_look_flags(text: str, findings: Sequence[Finding]) -> list[Finding]:
+    """The broad patterns of ``recognisers.second_look``, flagged where no finding (nor an
+    earlier second look) overlaps them."""
+    name_ends = [f.end for f in findings if f.type == "REPORTER_NAME"]
+    taken = [(f.start, f.end) for f in findings]
+    out: list[Finding] = []
+    for look in sorted(second_look(text, name_ends), key=lambda k: (k.start, -k.end)):
+        if any(s < look.end and look.start < e for s, e in taken):
+            continue
+        taken.append((look.start, look.end))
+        out.append(
+            Finding(
+                start=look.start,
+                end=look.end,
+                type=look.type,
+                text=text[look.start : look.end],
+                score=0.5,
+                action="flag",
+                reason=f"{look.reason} (second look): for the human sanitiser to decide",
+            )
+        )
+    return out
 
 
 def _finding(text: str, candidate: _Candidate) -> Finding:

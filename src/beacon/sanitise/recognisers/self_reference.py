@@ -516,6 +516,13 @@ AS_ROLE_RE = re.compile(
     r"\s+(?:at|of|for|in|on)\s+(?=the\b|(?-i:[A-Z0-9])|flat\b|number\b|no\b)",
     re.IGNORECASE,
 )
+# A house number and street after a preposition of place (not "my"): another household's.
+_OTHERS_ADDRESS_RE = re.compile(
+    r"\b(?:of|at|to|onto|behind|opposite|facing|from|above|below|beside)\s+(?:no\.?\s*|"
+    r"number\s+)?\d{1,4}[a-z]?\s+(?:[A-Z][\w'’-]+\s+){1,3}(?:"
+    + "|".join(w.capitalize() for w in STREET_WORDS.split("|"))
+    + r")\b"
+)
 _TITLED_NAME_RE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+(?:and\s+Mrs\s+)?[A-Z][a-z]")
 
 # "the allocated worker for a 15-year-old", "the unpaid carer for my wife": one of many.
@@ -653,6 +660,14 @@ class SelfReferenceRecognizer(EntityRecognizer):
         ):
             flag = True  # it may name someone else too: the human sanitiser decides
             reason = f"{reason}, which may name someone else"
+        elif (
+            kind in ("position", "vantage")
+            and not flag
+            and _OTHERS_ADDRESS_RE.search(text, start, end)
+        ):
+            # "My bedroom window looks onto the back gate of 88 Elm Road": the subject's address.
+            flag = True
+            reason = f"{reason}, which holds someone else's address"
         extra = {ACTION_KEY: "flag"} if flag else {}
         return [make_result(self, "SELF_REFERENCE", start, end, 0.85, reason, **extra)]
 

@@ -80,7 +80,8 @@ _AFTER_NAME = (
 _FILLER = r"(?:(?:um+|uh+|er+|erm+|ah+|yeah|yes|oh|right|ok|okay|well|so)[,.]?\s+)*"
 INTRO_RE = re.compile(
     r"\b(?:my\s+name\s+is|my\s+name['’]?s|my\s+names|(?:me|ma|mah)\s+name['’]?s|"
-    r"(?:me|ma|mah)\s+names|my\s+name|(?:the\s+)?name['’]s|i\s+am\s+called|"
+    r"(?:me|ma|mah)\s+names|my\s+name|(?<!his\s)(?<!her\s)(?<!['’]is\s)(?<!their\s)"
+    r"(?:the\s+)?name['’]s|i\s+am\s+called|"
     r"i['’]?m\s+called|im\s+called)\s*:?\s+(?P<name>(?-i:" + NAME_CORE + r"))"
     # After "my name is", a name may run straight on: "my names Paula Greaves if you need
     # me", "Roberta Keyes K E Y E S" (spelled out in a transcript).
