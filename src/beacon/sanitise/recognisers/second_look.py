@@ -27,7 +27,7 @@ only where no other finding overlaps, as it does for the learnt reader's.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from beacon.sanitise.recognisers.names import NAME_CORE, name_ok
@@ -44,6 +44,38 @@ class Look(NamedTuple):
 
 
 _NAME = r"(?P<name>(?-i:" + NAME_CORE + r"))"
+# Most patterns below open with a first-person word (or "as", "he's"): they are tried only
+# where one stands, found by one scan, instead of at every character of the text.
+_OPENER_RE = re.compile(
+    r"\b(?:i|i['’]m|im|ah['’]?m|i['’]ve|my|our|we|we['’]re|we['’]ve|me|us|as|he|she|he['’]s|"
+    r"she['’]s|hes|shes|living|have|has|here)\b",
+    re.IGNORECASE,
+)
+_OPENER_LOWER_RE = re.compile(_OPENER_RE.pattern)
+
+
+def _openers(text: str, lowered: str) -> list[int]:
+    # On the lower-cased text (case-sensitive matching is faster) when it keeps the offsets.
+    if len(lowered) == len(text):
+        return [m.start() for m in _OPENER_LOWER_RE.finditer(lowered)]
+    return [m.start() for m in _OPENER_RE.finditer(text)]
+
+
+def _matches_at(
+    pattern: re.Pattern[str], text: str, positions: Sequence[int]
+) -> list[re.Match[str]]:
+    """``pattern`` tried at each of ``positions``, keeping matches that do not overlap the
+    one before (as ``finditer`` would)."""
+    out: list[re.Match[str]] = []
+    for position in positions:
+        if out and position < out[-1].end():
+            continue
+        match = pattern.match(text, position)
+        if match is not None:
+            out.append(match)
+    return out
+
+
 _NAME_RE = re.compile(NAME_CORE)
 _CUT_RE = re.compile(r"[.!?](?=\s|$)|\n")
 _FIRST_PERSON_RE = re.compile(r"\b(?:i|i['’]m|im|i['’]ve|my|me|we|our)\b", re.IGNORECASE)
@@ -66,10 +98,12 @@ _CALLED_NAME_RE = re.compile(
     r"(?:calls?|know)\s+me(?:\s+as)?|call\s+me|(?:i\s+)?(?:post|go|comment|write)\s+as|"
     r"(?:(?<=\n)|(?<=^)|(?<=[—–-]\s))(?:sent|reported)\s+by|reporting(?:\s+officer)?\s*:|"
     r"caller\s*:?|informant\s*:|"
-    r"crew\s*:\s*(?:[A-Z][a-z]+\s+)?|from\s+(?=(?-i:(?:PCSO|PC|Sgt|DC|DS|Cllr|Dr|Mrs|Mr|Ms|"
-    r"Miss|Rev)\b)))\s*" + _NAME,
+    r"crew\s*:\s*(?:[A-Z][a-z]+\s+)?)\s*" + _NAME,
     re.IGNORECASE,
 )
+# "From PCSO Amira Siddiqui, badge number ...": a titled writer. ("rom" first: a literal the
+# engine finds fast.)
+_FROM_TITLE_RE = re.compile(r"rom\s+(?=(?:PCSO|PC|Sgt|DC|DS|Cllr|Dr|Mrs|Mr|Ms|Miss|Rev)\b)" + _NAME)
 # "Hi, Mohammed here from Carlisle Road": a name just before "here".
 _NAME_HERE_RE = re.compile(
     r"(?:^|[,.!?\n]|\b(?:hi|hey|hiya|hello))[ \t]*,?[ \t]*(?P<name>(?-i:"
@@ -175,7 +209,20 @@ def _quoted(text: str, position: int) -> bool:
     return _QUOTE_CLOSE_RE.search(after_open) is None
 
 
-def _names(text: str, lowered: str) -> list[Look]:
+_CALLED_GATE = (
+    "call",
+    "know",
+    " as ",
+    "sent by",
+    "reported by",
+    "reporting",
+    "caller",
+    "informant",
+    "crew",
+)
+
+
+def _names(text: str, lowered: str, openers: Sequence[int]) -> list[Look]:
     out: list[Look] = []
 
     def add(start: int, end: int, reason: str, kind: str = "REPORTER_NAME") -> None:
@@ -189,7 +236,7 @@ def _names(text: str, lowered: str) -> list[Look]:
         out.append(Look(kind, start, end, reason))
 
     if "i'm " in lowered or "i’m " in lowered or "im " in lowered or "i am " in lowered:
-        for match in _I_AM_NAME_RE.finditer(text):
+        for match in _matches_at(_I_AM_NAME_RE, text, openers):
             end = match.end("name")
             if _SOMEONE_ELSE_RE.match(text, end) or not _AFTER_NAME_OK_RE.match(text, end):
                 # "hi im Jade Mills 2nd yr": a digit after the name is allowed above.
@@ -208,8 +255,14 @@ def _names(text: str, lowered: str) -> list[Look]:
         if _THIRD_PERSON_RE.search(_CUT_RE.split(text[end : end + 60], 1)[0]):
             continue
         add(match.start("name"), end, "the reporter gives their name")
-    for match in _CALLED_NAME_RE.finditer(text):
+    for match in _CALLED_NAME_RE.finditer(text) if any(g in lowered for g in _CALLED_GATE) else ():
         add(match.start("name"), match.end("name"), "the name the reporter goes by")
+    for match in _FROM_TITLE_RE.finditer(text):
+        if (
+            text[match.start() - 1 : match.start()] in ("F", "f")
+            and not text[match.start() - 2 : match.start() - 1].isalpha()
+        ):
+            add(match.start("name"), match.end("name"), "the name the reporter goes by")
     for match in _NAME_HERE_RE.finditer(text, 0, min(len(text), HEAD)):
         add(match.start("name"), match.end("name"), "the reporter gives their name")
     for pattern in (_HERE_NAME_RE, _GREETED_NAME_RE, _SURNAME_FIRST_RE):
@@ -276,7 +329,8 @@ def _sign_off_segment(body: str) -> Look | None:
         start = boundary.end()
         segment = body[start:]
         sign = _SIGN_OFF_RE.match(segment)
-        if sign is None or not segment.strip() or segment.strip().isupper():
+        shouted = segment.strip().isupper() and sum(c.isalpha() for c in segment) > 3
+        if sign is None or not segment.strip() or shouted:
             continue
         name = sign.group("name")
         if (
@@ -498,13 +552,15 @@ _AFTER_OWN_NAME_RE = re.compile(
 )
 
 
-def _who(text: str, lowered: str, name_ends: Sequence[int] = ()) -> list[Look]:
+def _who(
+    text: str, lowered: str, openers: Sequence[int], name_ends: Sequence[int] = ()
+) -> list[Look]:
     out: list[Look] = []
-    for match in _FAMILY_NAME_RE.finditer(text):
+    for match in _matches_at(_FAMILY_NAME_RE, text, openers):
         if name_ok(match.group("name")) and not _quoted(text, match.start()):
             out.append(Look("SELF_REFERENCE", *match.span("name"), "the reporter's family"))
     for pattern in (_AS_OFFICE_RE, _SHELTER_RE):
-        for match in pattern.finditer(text):
+        for match in _matches_at(pattern, text, openers):
             out.append(Look("SELF_REFERENCE", *match.span(), "who the reporter is"))
     for end in name_ends:
         if end > HEAD:
@@ -513,25 +569,25 @@ def _who(text: str, lowered: str, name_ends: Sequence[int] = ()) -> list[Look]:
         if after is not None:
             start = after.start() + len(after.group(0)) - len(after.group(0).lstrip(" ,"))
             out.append(Look("SELF_REFERENCE", start, after.end(), "who the reporter is"))
-    for match in _I_AM_A_RE.finditer(text):
+    for match in _matches_at(_I_AM_A_RE, text, openers):
         out.append(Look("SELF_REFERENCE", *match.span(), "who the reporter is"))
-    for match in _CONDITION_RE.finditer(text):
+    for match in _matches_at(_CONDITION_RE, text, openers):
         head = match.group(0)[:6].lower()
         if head.startswith(("he", "she")) and not _SENTENCE_HAS_RELATION_RE.search(
             text, max(0, match.start() - 200), match.start()
         ):
             continue  # "she's 10 and has autism": whose child, only if the reporter's
         out.append(Look("SELF_REFERENCE", *match.span(), "a condition in the household"))
-    for match in _WORK_RE.finditer(text):
+    for match in _matches_at(_WORK_RE, text, openers):
         if _LARGE_PLACE_RE.search(match.group(0)):
             continue  # one of hundreds who work there
         out.append(Look("SELF_REFERENCE", *match.span(), "where the reporter works"))
-    for match in _I_AM_ROLE_AT_RE.finditer(text):
+    for match in _matches_at(_I_AM_ROLE_AT_RE, text, openers):
         words = match.group(0).split()
         if any(_ING_ED_RE.fullmatch(w) for w in words[1:-1]):
             continue
         out.append(Look("SELF_REFERENCE", *match.span(), "the reporter's role at a named place"))
-    for match in _ME_AND_OTHERS_RE.finditer(text):
+    for match in _matches_at(_ME_AND_OTHERS_RE, text, openers):
         out.append(Look("SELF_REFERENCE", *match.span(), "where the reporter works"))
     signature = _SIGNATURE_FIRST_RE.match(text)
     if signature is not None:
@@ -583,11 +639,11 @@ _ADDRESS_AFTER_NAME_RE = re.compile(
 )
 
 
-def _addresses(text: str, name_ends: list[int]) -> list[Look]:
+def _addresses(text: str, openers: Sequence[int], name_ends: list[int]) -> list[Look]:
     out: list[Look] = []
-    for match in _OWN_ADDRESS_RE.finditer(text):
+    for match in _matches_at(_OWN_ADDRESS_RE, text, openers):
         out.append(Look("REPORTER_ADDRESS", *match.span("address"), "the reporter's address"))
-    for match in _MY_HOUSE_NUMBER_RE.finditer(text):
+    for match in _matches_at(_MY_HOUSE_NUMBER_RE, text, openers):
         out.append(Look("REPORTER_ADDRESS", *match.span("address"), "the reporter's address"))
     for name_end in name_ends:
         address = _ADDRESS_AFTER_NAME_RE.match(text, name_end)
@@ -657,6 +713,10 @@ _OTHERS_AFTER_RE = re.compile(
 )
 
 
+_ABBREVIATIONS = frozenset(
+    ["no", "emp", "ref", "tel", "reg", "st", "dr", "mr", "mrs", "ms", "sgt", "insp", "approx"]
+)
+_WORD_BEFORE_RE = re.compile(r"\b\w+$")
 _SENTENCE_END_RE = re.compile(r"[.!?]+\s+(?=[A-Z\"'‘“(])|\n")
 
 
@@ -665,7 +725,10 @@ def _sentence_start(text: str, position: int) -> int:
     end one)."""
     start = 0
     for match in _SENTENCE_END_RE.finditer(text, max(0, position - 300), position + 1):
-        if match.end() <= position:
+        word = _WORD_BEFORE_RE.search(text, max(0, match.start() - 12), match.start())
+        if match.end() <= position and (
+            word is None or word.group(0).lower() not in _ABBREVIATIONS
+        ):
             start = match.end()
     return start
 
@@ -695,12 +758,48 @@ def _own_code(text: str, start: int, end: int, name_ends: Sequence[int]) -> bool
     )
 
 
+_DIGIT_RUN_RE = re.compile(r"\d{3,}")  # a staff number has three digits or more
+_LABEL_REACH = 60  # the most a label ("I'm a ... (", "ID on my jacket is") stands before its digits
+
+
+def _code_windows(text: str) -> list[tuple[int, int]]:
+    """Stretches of text where a staff number and its label may stand: before and around each
+    run of digits, merged."""
+    windows: list[list[int]] = []
+    for run in _DIGIT_RUN_RE.finditer(text):
+        low, high = max(0, run.start() - _LABEL_REACH), min(len(text), run.end() + 3)
+        while high < len(text) and text[high].isalnum():
+            high += 1
+        if windows and low <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], high)
+        else:
+            windows.append([low, high])
+    return [(low, high) for low, high in windows]
+
+
 def _staff_ids(text: str, name_ends: Sequence[int]) -> list[Look]:
     out: list[Look] = []
     if not any(c.isdigit() for c in text):
         return out
-    for pattern in (_LABELLED_ID_RE, _CALL_SIGN_RE, _ROLE_NUMBER_RE, _ID_IS_RE, _I_AM_CODE_RE):
-        for match in pattern.finditer(text):
+    windows = _code_windows(text)
+    lowered = text.lower()
+    patterns = [_LABELLED_ID_RE, _ROLE_NUMBER_RE]
+    if "call" in lowered:
+        patterns.append(_CALL_SIGN_RE)
+    if "ID" in text:
+        patterns.append(_ID_IS_RE)
+    if "(" in text and ("i'm" in lowered or "i’m" in lowered or "i am" in lowered):
+        patterns.append(_I_AM_CODE_RE)
+    for pattern in patterns:
+        seen: set[tuple[int, int]] = set()
+        if pattern is _CALL_SIGN_RE:  # "Whiskey 4-2": too few digits for the windows
+            matches: Iterator[re.Match[str]] = pattern.finditer(text)
+        else:
+            matches = (m for low, high in windows for m in pattern.finditer(text, low, high))
+        for match in matches:
+            if match.span() in seen:
+                continue
+            seen.add(match.span())
             start, end = match.span("code")
             if _own_code(text, start, end, name_ends):
                 out.append(Look("STAFF_ID", start, end, "a staff or officer number"))
@@ -715,12 +814,13 @@ def second_look(text: str, name_ends: Sequence[int] = ()) -> list[Look]:
     parts no other finding covers). ``name_ends``: where names the rules found as the
     reporter's end (an address straight after one is the reporter's too)."""
     lowered = text.lower()
-    names = _names(text, lowered)
+    openers = _openers(text, lowered)
+    names = _names(text, lowered, openers)
     ends = [*name_ends, *(n.end for n in names)]
     return [
         *names,
         *_sign_offs(text),
-        *_who(text, lowered, ends),
-        *_addresses(text, ends),
+        *_who(text, lowered, openers, ends),
+        *_addresses(text, openers, ends),
         *_staff_ids(text, ends),
     ]
