@@ -42,7 +42,8 @@ def flagged_texts(sanitiser: Sanitiser, text: str) -> list[str]:
         ("The landlord just laughs at us. — R.P.", "R.P."),
         ("I am frightened now. Thank you. Mrs D. Hughes (Dot)", "Mrs D. Hughes (Dot)"),
         (
-            "Visitors all night at no. 4.\n\nKind regards\nPriya Nair\nTenancy Officer\nCalder Homes",
+            "Visitors all night at no. 4.\n\nKind regards\nPriya Nair\nTenancy Officer\n"
+            "Calder Homes",
             "Priya Nair",
         ),
         ("He was back again at 2am. - Sal Okoro, Harbour Road Residents Group", "Sal Okoro"),

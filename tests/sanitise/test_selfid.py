@@ -1,8 +1,9 @@
 """Where reporters identify themselves (issue 11): the evaluator for the self-identification
 files, the goals and floors on the tuning sets, and the rules for each kind on small
 hand-written cases (including what must NOT be found or redacted). Round 4's rule cases are in
-``test_selfid_round4.py``; the learnt reader's in ``test_learnt.py``. The blind set,
-``selfid_blind5.jsonl``, is not read by any test: it is run once, by hand, after round 5."""
+``test_selfid_round4.py``, round 6's second look in ``test_second_look.py``, the learnt reader's
+in ``test_learnt.py``. The blind set, ``selfid_blind6.jsonl``, is not read by any test: it was
+run once, by hand, after round 6."""
 
 from __future__ import annotations
 
@@ -35,13 +36,15 @@ DATA = Path(__file__).resolve().parent / "data"
 # seen: round 3 tuned on it; selfid_tuning5 was the third, selfid_blind3, written by another
 # author, run once after round 3 and declared seen: round 4 tuned on it; selfid_tuning6 was the
 # fourth, selfid_blind4, run once after round 4 and declared seen: round 5 tuned on it and the
-# learnt reader learns from it).
+# learnt reader learns from it; selfid_tuning7 was the fifth, selfid_blind5, run once after
+# round 5 and declared seen: round 6 tuned on it).
 TUNING = DATA / "selfid_tuning.jsonl"
 TUNING2 = DATA / "selfid_tuning2.jsonl"
 TUNING3 = DATA / "selfid_tuning3.jsonl"
 TUNING4 = DATA / "selfid_tuning4.jsonl"
 TUNING5 = DATA / "selfid_tuning5.jsonl"
 TUNING6 = DATA / "selfid_tuning6.jsonl"
+TUNING7 = DATA / "selfid_tuning7.jsonl"
 SHA256 = {
     TUNING: "c3dd4968dfa48107b89719275155e59a2075b68802361cc146c6a9a6c5e6fb85",
     TUNING2: "b4d131800e78a22581cb4be7ae6b8030fb976adc50cf5970751a8c3312e2ec1f",
@@ -49,6 +52,7 @@ SHA256 = {
     TUNING4: "4f05c779603bf486a55e340a797f9798564a975d82fc0a02132d81c58e862a7c",
     TUNING5: "280b2b3e36ced3fca424fdf3c104b0fb48237ff948070b8954d94de345dacb69",
     TUNING6: "674c2de040a9d495591648fba0e23e84e43fd816fa1b5fa564bd493b08d2922b",
+    TUNING7: "2e2bd917717bff715354b76fa6755567823eda7ff09fe6a292a76a5f846ab836",
 }
 
 
@@ -258,21 +262,32 @@ def test_floors_on_the_fifth_tuning_set() -> None:
     assert report.subject_redacted == 0, [m for m in report.misses if m.kind == "subject_redacted"]
 
 
-def test_floors_on_the_sixth_tuning_set() -> None:
-    """selfid_tuning6 was the fourth blind set (selfid_blind4), by another author: run once
-    after round 4 (recall 0.719, false flags 0.098, 8 subject details redacted), then declared
-    seen. Round 5 tuned on it (a contact detail nobody claims is flagged, not redacted) and the
-    learnt reader learns from it. Measured after round 5 on 2026-12-05: recall 0.792 (name
-    0.652, signature 1.000, staff_id 0.750, quasi 0.696, contact 1.000), false-flag share 0.038
-    (5 of 132), 0 subject details redacted (67 flagged). Floors: measured minus 0.03; no
-    subject redactions."""
-    report = evaluate_selfid(TUNING6)
+# Blind sets declared seen after their one run, with floors measured after the round that
+# tuned on them minus 0.03 (false-flag share plus 0.03), and no subject redactions:
+# - selfid_tuning6 was selfid_blind4 (another author): its one run after round 4 gave recall
+#   0.719, false flags 0.098 and 8 subject details redacted; after round 6 (2026-12-06): recall
+#   0.876 (name 0.848, signature 1.000, staff_id 0.964, quasi 0.696, contact 1.000), false
+#   flags 0.041 (6 of 148), 0 redacted (67 flagged);
+# - selfid_tuning7 was selfid_blind5 (another author): its one run after round 5 gave 0.634,
+#   0.038 and 2; after round 6: recall 0.901 (name 0.902, signature 0.935, staff_id 1.000,
+#   quasi 0.792, contact 0.985), false flags 0.015 (4 of 272), 0 redacted (47 flagged).
+SEEN_BLIND_FLOORS = {
+    TUNING6: (0.84, {"name": 0.81, "signature": 0.97, "staff_id": 0.93, "quasi": 0.66,
+                     "contact": 0.97}, 0.071),
+    TUNING7: (0.87, {"name": 0.87, "signature": 0.90, "staff_id": 0.97, "quasi": 0.76,
+                     "contact": 0.95}, 0.045),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", sorted(SEEN_BLIND_FLOORS), ids=lambda p: p.stem)
+def test_floors_on_the_blind_sets_since_seen(path: Path) -> None:
+    recall, floors, false_flags = SEEN_BLIND_FLOORS[path]
+    report = evaluate_selfid(path)
     assert report.texts == 200
-    assert report.recall >= 0.76, report.table()
-    floors = {"name": 0.62, "signature": 0.97, "staff_id": 0.72, "quasi": 0.66, "contact": 0.97}
+    assert report.recall >= recall, report.table()
     for kind, floor in floors.items():
         assert report.per_kind[kind].recall >= floor, kind
-    assert report.false_flag_share <= 0.068, report.table()
+    assert report.false_flag_share <= false_flags, report.table()
     assert report.subject_redacted == 0, [m for m in report.misses if m.kind == "subject_redacted"]
 
 
