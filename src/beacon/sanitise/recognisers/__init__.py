@@ -24,7 +24,9 @@ names (``PHONE``, ``POSTCODE``...) and a short human reason in their recognition
   (what a name looks like), ``forms`` (form fields and sections), ``attribution`` (by-lines
   and sign-offs at the end of run-on texts) and ``openings`` (names opening a text after any
   interjection, in lower case, or before who the reporter is) serve it;
-- ``reporter``: the details the reporter typed into the form's optional contact fields.
+- ``reporter``: the details the reporter typed into the form's optional contact fields;
+- ``second_look`` (with ``second_look_base`` and ``second_look_staff``): broad patterns that
+  only flag, which ``detect.Sanitiser`` adds where no recogniser found anything.
 
 Only the standard library ``re`` is used: the patterns are simple and it is faster than
 ``regex`` for them. Everything public is re-exported here, so ``from

@@ -27,68 +27,37 @@ only where no other finding overlaps, as it does for the learnt reader's.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from typing import NamedTuple
+from collections.abc import Sequence
 
 from beacon.sanitise.recognisers.names import NAME_CORE, name_ok
+from beacon.sanitise.recognisers.second_look_base import (
+    CUT_RE,
+    FIRST_PERSON_RE,
+    NAME_GROUP,
+    NAME_RE,
+    THIRD_PERSON_RE,
+    Look,
+    matches_at,
+    opener_positions,
+    quoted,
+)
+from beacon.sanitise.recognisers.second_look_staff import staff_ids
 from beacon.sanitise.recognisers.vocabulary import NATIONALITY, ROLE_VOCAB, STREET_WORDS, TITLE
 
 STREET = "|".join(w.capitalize() for w in STREET_WORDS.split("|"))
 
 
-class Look(NamedTuple):
-    type: str  # SELF_REFERENCE, REPORTER_NAME, SIGNATURE, REPORTER_ADDRESS or STAFF_ID
-    start: int
-    end: int
-    reason: str
-
-
-_NAME = r"(?P<name>(?-i:" + NAME_CORE + r"))"
-# Most patterns below open with a first-person word (or "as", "he's"): they are tried only
-# where one stands, found by one scan, instead of at every character of the text.
-_OPENER_RE = re.compile(
-    r"\b(?:i|i['’]m|im|ah['’]?m|i['’]ve|my|our|we|we['’]re|we['’]ve|me|us|as|he|she|he['’]s|"
-    r"she['’]s|hes|shes|living|have|has|here)\b",
-    re.IGNORECASE,
-)
-_OPENER_LOWER_RE = re.compile(_OPENER_RE.pattern)
-
-
-def _openers(text: str, lowered: str) -> list[int]:
-    # On the lower-cased text (case-sensitive matching is faster) when it keeps the offsets.
-    if len(lowered) == len(text):
-        return [m.start() for m in _OPENER_LOWER_RE.finditer(lowered)]
-    return [m.start() for m in _OPENER_RE.finditer(text)]
-
-
-def _matches_at(
-    pattern: re.Pattern[str], text: str, positions: Sequence[int]
-) -> list[re.Match[str]]:
-    """``pattern`` tried at each of ``positions``, keeping matches that do not overlap the
-    one before (as ``finditer`` would)."""
-    out: list[re.Match[str]] = []
-    for position in positions:
-        if out and position < out[-1].end():
-            continue
-        match = pattern.match(text, position)
-        if match is not None:
-            out.append(match)
-    return out
-
-
-_NAME_RE = re.compile(NAME_CORE)
-_CUT_RE = re.compile(r"[.!?](?=\s|$)|\n")
-_FIRST_PERSON_RE = re.compile(r"\b(?:i|i['’]m|im|i['’]ve|my|me|we|our)\b", re.IGNORECASE)
-
 # -- names ------------------------------------------------------------------------------------
 
 # "I'm Hodan Abdi", "hi im Jade Mills 2nd yr": the reporter's own name, whatever greets it.
-_I_AM_NAME_RE = re.compile(r"\b(?:i['’]m|(?-i:im|Im)|i\s+am|ah['’]?m)\s+" + _NAME, re.IGNORECASE)
+_I_AM_NAME_RE = re.compile(
+    r"\b(?:i['’]m|(?-i:im|Im)|i\s+am|ah['’]?m)\s+" + NAME_GROUP, re.IGNORECASE
+)
 # "it's Franny, I do the paper round", "This is the Patel family at ...": near the start only,
 # since "it's Tyler again" later in a text is as often the subject.
 _ITS_NAME_RE = re.compile(
     r"\b(?:it['’]?s|its|this\s+is|here['’]s)\s+(?:me,\s+)?(?:(?P<family>the\s+(?-i:[A-Z])"
-    r"[\w'’-]+\s+family)|" + _NAME + r")",
+    r"[\w'’-]+\s+family)|" + NAME_GROUP + r")",
     re.IGNORECASE,
 )
 # "calls me Nana Pat", "I post as Shirebrook Lass", "Sent by ...", "Caller: Mr Dilan Hassan".
@@ -98,12 +67,14 @@ _CALLED_NAME_RE = re.compile(
     r"(?:calls?|know)\s+me(?:\s+as)?|call\s+me|(?:i\s+)?(?:post|go|comment|write)\s+as|"
     r"(?:(?<=\n)|(?<=^)|(?<=[—–-]\s))(?:sent|reported)\s+by|reporting(?:\s+officer)?\s*:|"
     r"caller\s*:?|informant\s*:|"
-    r"crew\s*:\s*(?:[A-Z][a-z]+\s+)?)\s*" + _NAME,
+    r"crew\s*:\s*(?:[A-Z][a-z]+\s+)?)\s*" + NAME_GROUP,
     re.IGNORECASE,
 )
 # "From PCSO Amira Siddiqui, badge number ...": a titled writer. ("rom" first: a literal the
 # engine finds fast.)
-_FROM_TITLE_RE = re.compile(r"rom\s+(?=(?:PCSO|PC|Sgt|DC|DS|Cllr|Dr|Mrs|Mr|Ms|Miss|Rev)\b)" + _NAME)
+_FROM_TITLE_RE = re.compile(
+    r"rom\s+(?=(?:PCSO|PC|Sgt|DC|DS|Cllr|Dr|Mrs|Mr|Ms|Miss|Rev)\b)" + NAME_GROUP
+)
 # "Hi, Mohammed here from Carlisle Road": a name just before "here".
 _NAME_HERE_RE = re.compile(
     r"(?:^|[,.!?\n]|\b(?:hi|hey|hiya|hello))[ \t]*,?[ \t]*(?P<name>(?-i:"
@@ -135,10 +106,10 @@ _INTRO_BRACKET_RE = re.compile(
 )
 # "[19:42, 03/06/2024] Lisa Kent: ...": the sender of a chat the reporter forwards.
 _CHAT_SENDER_RE = re.compile(
-    r"^\s*\[[^\]\n]{4,30}\]\s*" + _NAME + r"\s*:", re.MULTILINE | re.IGNORECASE
+    r"^\s*\[[^\]\n]{4,30}\]\s*" + NAME_GROUP + r"\s*:", re.MULTILINE | re.IGNORECASE
 )
 # "> Dear Ms Sharma, thank you for your report": a quoted reply to the reporter.
-_QUOTED_DEAR_RE = re.compile(r"^[> \t]*Dear\s+" + _NAME + r"\s*[,\n]", re.MULTILINE)
+_QUOTED_DEAR_RE = re.compile(r"^[> \t]*Dear\s+" + NAME_GROUP + r"\s*[,\n]", re.MULTILINE)
 _AFTER_NAME_OK_RE = re.compile(
     r"\s*(?:$|[,.!;:()\n—–-]|\s+(?:here|from|at|of|in|on|and|i|im|i['’]m|x+|again|"
     r"speaking|calling|\d)|\s+the\s+(?:[\w-]+\s+){0,2}?(?:" + ROLE_VOCAB + r")\b)",
@@ -192,23 +163,6 @@ _NOT_NAMES = frozenset(
         "fwd",
     ]
 )
-_THIRD_PERSON_RE = re.compile(r"\b(?:he|she|they|hes|shes|he['’]s|she['’]s|his|him|her)\b", re.I)
-_QUOTE_CLOSE_RE = re.compile(r"['’](?![A-Za-z])|[\"”]")
-_QUOTE_OPEN_RE = re.compile(r"(?:^|[\s:(])['\"‘“]")
-
-
-def _quoted(text: str, position: int) -> bool:
-    """Whether ``position`` sits inside a quotation opened earlier on its line ("he said
-    'I'm Tommo, tell your dad'"): someone else's words."""
-    line_start = text.rfind("\n", 0, position) + 1
-    before = text[max(line_start, position - 120) : position]
-    opened = list(_QUOTE_OPEN_RE.finditer(before))
-    if not opened:
-        return False
-    after_open = before[opened[-1].end() :]
-    return _QUOTE_CLOSE_RE.search(after_open) is None
-
-
 _CALLED_GATE = (
     "call",
     "know",
@@ -229,14 +183,14 @@ def _names(text: str, lowered: str, openers: Sequence[int]) -> list[Look]:
         name = text[start:end]
         if name.isupper() and len(name) > 3:
             return
-        if name.lower() in _NOT_NAMES or _quoted(text, start):
+        if name.lower() in _NOT_NAMES or quoted(text, start):
             return
         if kind == "REPORTER_NAME" and not name_ok(name):
             return
         out.append(Look(kind, start, end, reason))
 
     if "i'm " in lowered or "i’m " in lowered or "im " in lowered or "i am " in lowered:
-        for match in _matches_at(_I_AM_NAME_RE, text, openers):
+        for match in matches_at(_I_AM_NAME_RE, text, openers):
             end = match.end("name")
             if _SOMEONE_ELSE_RE.match(text, end) or not _AFTER_NAME_OK_RE.match(text, end):
                 # "hi im Jade Mills 2nd yr": a digit after the name is allowed above.
@@ -252,7 +206,7 @@ def _names(text: str, lowered: str, openers: Sequence[int]) -> list[Look]:
         if _SOMEONE_ELSE_RE.match(text, end) or not _AFTER_NAME_OK_RE.match(text, end):
             continue
         # "It's Connor Platt at number 8, he keeps revving": the subject, placed.
-        if _THIRD_PERSON_RE.search(_CUT_RE.split(text[end : end + 60], 1)[0]):
+        if THIRD_PERSON_RE.search(CUT_RE.split(text[end : end + 60], 1)[0]):
             continue
         add(match.start("name"), end, "the reporter gives their name")
     for match in _CALLED_NAME_RE.finditer(text) if any(g in lowered for g in _CALLED_GATE) else ():
@@ -270,13 +224,13 @@ def _names(text: str, lowered: str, openers: Sequence[int]) -> list[Look]:
             add(match.start("name"), match.end("name"), "the reporter gives their name")
     for match in _INTRO_BRACKET_RE.finditer(text, 0, min(len(text), HEAD + 80)):
         first = match.group("inside").split(",")[0].strip()
-        if _NAME_RE.fullmatch(first) and name_ok(first):
+        if NAME_RE.fullmatch(first) and name_ok(first):
             out.append(Look("REPORTER_NAME", *match.span("inside"), "who the reporter is"))
     if "[" in text:
         for match in _CHAT_SENDER_RE.finditer(text):
             line_end = text.find("\n", match.end())
             line = text[match.end() : line_end if line_end >= 0 else len(text)]
-            if _FIRST_PERSON_RE.search(line):
+            if FIRST_PERSON_RE.search(line):
                 add(*match.span("name"), "the sender of a forwarded message")
     if "dear" in lowered and ">" in text:
         for match in _QUOTED_DEAR_RE.finditer(text):
@@ -337,7 +291,7 @@ def _sign_off_segment(body: str) -> Look | None:
             name.lower() in _NOT_NAMES
             # "in the name of D. Ross.": an initial's full stop is no segment end.
             or re.search(r"(?:^|[\s.])[A-Z]\.\s+$", body[max(0, start - 4) : start])
-            or _quoted(body, start)
+            or quoted(body, start)
             # "... and the main one is\nJohn Smith": a sentence running on.
             or re.search(r"[a-z]\n\s*$", body[max(0, start - 3) : start])
         ):
@@ -408,7 +362,7 @@ def _signed_line(line: str) -> bool:
     "Jo", "Nadia Hussain MRPharmS"), not a team, a label or a disclaimer."""
     if _DISCLAIMER_RE.search(line) or len(line.split()) > 10:
         return False
-    match = _NAME_RE.match(line)
+    match = NAME_RE.match(line)
     if match is None:
         return False
     name = match.group(0)
@@ -556,11 +510,11 @@ def _who(
     text: str, lowered: str, openers: Sequence[int], name_ends: Sequence[int] = ()
 ) -> list[Look]:
     out: list[Look] = []
-    for match in _matches_at(_FAMILY_NAME_RE, text, openers):
-        if name_ok(match.group("name")) and not _quoted(text, match.start()):
+    for match in matches_at(_FAMILY_NAME_RE, text, openers):
+        if name_ok(match.group("name")) and not quoted(text, match.start()):
             out.append(Look("SELF_REFERENCE", *match.span("name"), "the reporter's family"))
     for pattern in (_AS_OFFICE_RE, _SHELTER_RE):
-        for match in _matches_at(pattern, text, openers):
+        for match in matches_at(pattern, text, openers):
             out.append(Look("SELF_REFERENCE", *match.span(), "who the reporter is"))
     for end in name_ends:
         if end > HEAD:
@@ -569,32 +523,32 @@ def _who(
         if after is not None:
             start = after.start() + len(after.group(0)) - len(after.group(0).lstrip(" ,"))
             out.append(Look("SELF_REFERENCE", start, after.end(), "who the reporter is"))
-    for match in _matches_at(_I_AM_A_RE, text, openers):
+    for match in matches_at(_I_AM_A_RE, text, openers):
         out.append(Look("SELF_REFERENCE", *match.span(), "who the reporter is"))
-    for match in _matches_at(_CONDITION_RE, text, openers):
+    for match in matches_at(_CONDITION_RE, text, openers):
         head = match.group(0)[:6].lower()
         if head.startswith(("he", "she")) and not _SENTENCE_HAS_RELATION_RE.search(
             text, max(0, match.start() - 200), match.start()
         ):
             continue  # "she's 10 and has autism": whose child, only if the reporter's
         out.append(Look("SELF_REFERENCE", *match.span(), "a condition in the household"))
-    for match in _matches_at(_WORK_RE, text, openers):
+    for match in matches_at(_WORK_RE, text, openers):
         if _LARGE_PLACE_RE.search(match.group(0)):
             continue  # one of hundreds who work there
         out.append(Look("SELF_REFERENCE", *match.span(), "where the reporter works"))
-    for match in _matches_at(_I_AM_ROLE_AT_RE, text, openers):
+    for match in matches_at(_I_AM_ROLE_AT_RE, text, openers):
         words = match.group(0).split()
         if any(_ING_ED_RE.fullmatch(w) for w in words[1:-1]):
             continue
         out.append(Look("SELF_REFERENCE", *match.span(), "the reporter's role at a named place"))
-    for match in _matches_at(_ME_AND_OTHERS_RE, text, openers):
+    for match in matches_at(_ME_AND_OTHERS_RE, text, openers):
         out.append(Look("SELF_REFERENCE", *match.span(), "where the reporter works"))
     signature = _SIGNATURE_FIRST_RE.match(text)
     if signature is not None:
         sig = signature.group("sig")
         head = sig.split(",")[0]
         has_role = re.search(_ROLE_WORDS + r"\b", head) is not None
-        name = _NAME_RE.search(head.split(":")[-1])
+        name = NAME_RE.search(head.split(":")[-1])
         if (
             (has_role or _STAFF_LABEL_RE.search(signature.group("parts")))
             and name is not None
@@ -641,9 +595,9 @@ _ADDRESS_AFTER_NAME_RE = re.compile(
 
 def _addresses(text: str, openers: Sequence[int], name_ends: list[int]) -> list[Look]:
     out: list[Look] = []
-    for match in _matches_at(_OWN_ADDRESS_RE, text, openers):
+    for match in matches_at(_OWN_ADDRESS_RE, text, openers):
         out.append(Look("REPORTER_ADDRESS", *match.span("address"), "the reporter's address"))
-    for match in _matches_at(_MY_HOUSE_NUMBER_RE, text, openers):
+    for match in matches_at(_MY_HOUSE_NUMBER_RE, text, openers):
         out.append(Look("REPORTER_ADDRESS", *match.span("address"), "the reporter's address"))
     for name_end in name_ends:
         address = _ADDRESS_AFTER_NAME_RE.match(text, name_end)
@@ -652,169 +606,12 @@ def _addresses(text: str, openers: Sequence[int], name_ends: list[int]) -> list[
     return out
 
 
-# -- staff numbers ----------------------------------------------------------------------------
-
-_CODE = (
-    r"(?P<code>(?-i:[A-Z]{1,6}(?:-[A-Z]{1,3})?)[\s-]?\d{3,8}|(?-i:[A-Z]{2})\d{4,8}|"
-    r"\d{3,8}(?:[\s-]?(?-i:[A-Z]{1,2}))?)"
-)
-_LABELLED_ID_RE = re.compile(
-    r"\b(?:id|i\.d\.|emp(?:loyee)?\.?\s*(?:no|number|#)\.?|service\s+(?:no|number)\.?|"
-    r"staff\s+(?:no|number|id|code)\.?|payroll\s+(?:no|number)\.?|hcpc(?:\s+(?:no|number))?|"
-    r"gphc(?:\s+(?:no|number))?|nmc(?:\s+pin)?|gmc(?:\s+(?:no|number))?|trn|warrant\s+(?:no|number)\.?|"
-    r"badge(?:\s+(?:no|number))?\.?|collar(?:\s+(?:no|number))?\.?|shoulder\s+(?:no|number)\.?|"
-    r"operative\s+(?:no|number)\.?|sia(?:\s+licen[cs]e)?(?:\s+(?:no|number))?\.?|"
-    r"licen[cs]e\s+(?:no|number)\.?|pin|running\s+(?:no|number)\.?|urn|"
-    r"gas\s+safe(?:\s+reg(?:istration)?)?\.?(?:\s+(?:no|number))?\.?)\s*(?:is\s+|:\s*|#\s*|=\s*)?"
-    + _CODE
-    + r"\b",
-    re.IGNORECASE,
-)
-_CALL_SIGN_RE = re.compile(
-    r"\bcall\s*sign\s*:?\s*(?P<code>(?-i:[A-Z])[a-z]+\s+\d{1,2}(?:-\d{1,2})?|[A-Z0-9]{2,8})",
-    re.IGNORECASE,
-)
-_ROLE_NUMBER_RE = re.compile(
-    r"\b(?P<code>(?:PCSO|PC|CEO|(?i:officer|inspector|warden|marshal|operative|special|constable|"
-    r"sergeant|steward|driver|attendant|loader|ranger|engineer))\s+(?:no\.?\s*)?\d{3,6})\b"
-)
-# "operative 3342 (D. Fairclough)": the name of the number's holder, in brackets after it.
-_NAME_AFTER_CODE_RE = re.compile(
-    r"\s*\((?P<name>(?:"
-    + TITLE
-    + r"\s+)?[A-Z]\.?\s+[A-Z][a-z'’-]+|"
-    + TITLE
-    + r"\s+[A-Z][a-z'’-]+)\)"
-)
-_ID_IS_RE = re.compile(r"\bID\b[^.\n]{0,30}?\bis\s+" + _CODE + r"\b")
-_I_AM_CODE_RE = re.compile(
-    r"\b(?:i['’]m|(?-i:im)|i\s+am)\s+an?\s+[\w\s]{1,30}?\(\s*" + _CODE + r"\b", re.IGNORECASE
-)
-
-
-_OTHER_TITLE_RE = re.compile(
-    r"\b(?:PC|PCSO|Sgt|DC|DS|DI|Mr|Mrs|Ms|Miss|Dr|Officer|Inspector|Constable)\b|\b(?:and|to|with)\s"
-)
-_OWN_CODE_CUE_RE = re.compile(
-    r"\b(?:my|i['’]m|(?-i:im)|i\s+am|that['’]s\s+me|logged\s+by|reported\s+by|submitted\s+by)\b",
-    re.IGNORECASE,
-)
-_OTHERS_CODE_RE = re.compile(
-    r"\b(?:to|with|by|spoke|told|pass|came|said|saw|seen|visited|who|has|was|is|on\s+the|"
-    r"he|she|his|her|they|interpreter)\b",
-    re.IGNORECASE,
-)
-_PRONOUN_RE = re.compile(r"\b(?:he|she|her|his|him|they|them)\b", re.IGNORECASE)
-# "PC 2091 came round", "PCSO 6633 Patel has seen": the number's owner does something.
-_OTHERS_AFTER_RE = re.compile(
-    r"\)?,?\s*(?:(?-i:[A-Z][a-z]+)\s+)?(?:came|comes|said|says|told|who|has|have|had|was|is|"
-    r"he|she|his|her|they|visited|attended\s+(?:my|our)|(?:on|of)\s+(?:the|a|his|her))\b",
-    re.IGNORECASE,
-)
-
-
-_ABBREVIATIONS = frozenset(
-    ["no", "emp", "ref", "tel", "reg", "st", "dr", "mr", "mrs", "ms", "sgt", "insp", "approx"]
-)
-_WORD_BEFORE_RE = re.compile(r"\b\w+$")
-_SENTENCE_END_RE = re.compile(r"[.!?]+\s+(?=[A-Z\"'‘“(])|\n")
-
-
-def _sentence_start(text: str, position: int) -> int:
-    """Where the sentence holding ``position`` starts (abbreviations such as "emp. no." do not
-    end one)."""
-    start = 0
-    for match in _SENTENCE_END_RE.finditer(text, max(0, position - 300), position + 1):
-        word = _WORD_BEFORE_RE.search(text, max(0, match.start() - 12), match.start())
-        if match.end() <= position and (
-            word is None or word.group(0).lower() not in _ABBREVIATIONS
-        ):
-            start = match.end()
-    return start
-
-
-def _own_code(text: str, start: int, end: int, name_ends: Sequence[int]) -> bool:
-    """Whether a staff number is the reporter's: just after their own name (in the same
-    sentence), after "my", "I'm a ... (" or "that's me", or in the text's first sentence
-    when nothing there says it is someone else's ("PC 2091 came round", "Spoke to PCSO ...")."""
-    sentence_start = _sentence_start(text, start)
-    if any(
-        sentence_start <= n <= start
-        and start - n <= 70
-        and not _OTHER_TITLE_RE.search(text, n, start)  # "My name is Sue and PC Reid (badge"
-        for n in name_ends
-    ):
-        return True
-    cues = list(_OWN_CODE_CUE_RE.finditer(text, max(sentence_start, start - 80), start))
-    if cues and not _OTHER_TITLE_RE.search(text, cues[-1].end(), start):
-        return True
-    if sentence_start > 0:
-        return False
-    after = text[end : end + 30]
-    return not (
-        _OTHERS_CODE_RE.search(text, sentence_start, start)
-        or _OTHERS_AFTER_RE.match(after)
-        or _PRONOUN_RE.search(after)
-    )
-
-
-_DIGIT_RUN_RE = re.compile(r"\d{3,}")  # a staff number has three digits or more
-_LABEL_REACH = 60  # the most a label ("I'm a ... (", "ID on my jacket is") stands before its digits
-
-
-def _code_windows(text: str) -> list[tuple[int, int]]:
-    """Stretches of text where a staff number and its label may stand: before and around each
-    run of digits, merged."""
-    windows: list[list[int]] = []
-    for run in _DIGIT_RUN_RE.finditer(text):
-        low, high = max(0, run.start() - _LABEL_REACH), min(len(text), run.end() + 3)
-        while high < len(text) and text[high].isalnum():
-            high += 1
-        if windows and low <= windows[-1][1]:
-            windows[-1][1] = max(windows[-1][1], high)
-        else:
-            windows.append([low, high])
-    return [(low, high) for low, high in windows]
-
-
-def _staff_ids(text: str, name_ends: Sequence[int]) -> list[Look]:
-    out: list[Look] = []
-    if not any(c.isdigit() for c in text):
-        return out
-    windows = _code_windows(text)
-    lowered = text.lower()
-    patterns = [_LABELLED_ID_RE, _ROLE_NUMBER_RE]
-    if "call" in lowered:
-        patterns.append(_CALL_SIGN_RE)
-    if "ID" in text:
-        patterns.append(_ID_IS_RE)
-    if "(" in text and ("i'm" in lowered or "i’m" in lowered or "i am" in lowered):
-        patterns.append(_I_AM_CODE_RE)
-    for pattern in patterns:
-        seen: set[tuple[int, int]] = set()
-        if pattern is _CALL_SIGN_RE:  # "Whiskey 4-2": too few digits for the windows
-            matches: Iterator[re.Match[str]] = pattern.finditer(text)
-        else:
-            matches = (m for low, high in windows for m in pattern.finditer(text, low, high))
-        for match in matches:
-            if match.span() in seen:
-                continue
-            seen.add(match.span())
-            start, end = match.span("code")
-            if _own_code(text, start, end, name_ends):
-                out.append(Look("STAFF_ID", start, end, "a staff or officer number"))
-                holder = _NAME_AFTER_CODE_RE.match(text, end)
-                if holder is not None and name_ok(holder.group("name")):
-                    out.append(Look("REPORTER_NAME", *holder.span("name"), "the number's holder"))
-    return out
-
-
 def second_look(text: str, name_ends: Sequence[int] = ()) -> list[Look]:
     """Every span the broad patterns above flag, possibly overlapping (the caller keeps the
     parts no other finding covers). ``name_ends``: where names the rules found as the
     reporter's end (an address straight after one is the reporter's too)."""
     lowered = text.lower()
-    openers = _openers(text, lowered)
+    openers = opener_positions(text, lowered)
     names = _names(text, lowered, openers)
     ends = [*name_ends, *(n.end for n in names)]
     return [
@@ -822,5 +619,5 @@ def second_look(text: str, name_ends: Sequence[int] = ()) -> list[Look]:
         *_sign_offs(text),
         *_who(text, lowered, openers, ends),
         *_addresses(text, openers, ends),
-        *_staff_ids(text, ends),
+        *staff_ids(text, ends),
     ]
