@@ -301,6 +301,9 @@ def test_received_sanitised_graded_disseminated(world: World) -> None:
     original = screen.text.split('id="original-narrative"', 1)[1].split("</div>", 1)[0]
     assert "jo@example.org</del>" in original  # proposed removal, shown struck through
     assert "blue car</mark>" in original  # flagged, kept
+    # The page says the automatic check is not the whole safeguard.
+    limits = screen.text.split('id="sanitise-limits"', 1)[1].split("</div>", 1)[0]
+    assert "Read the whole report" in limits
     textarea = screen.text.split('name="narrative"', 1)[1].split("</textarea>", 1)[0]
     assert "[email REMOVED]" in textarea and "jo@example.org" not in textarea
     assert "blue car" in textarea
