@@ -46,10 +46,11 @@ def _train(items: list[Any], path: Path) -> None:
     trainer = pycrfsuite.Trainer(verbose=False)
     for item in items:
         spans = [(g.start, g.end) for g in item.identifying]
-        lay = learnt.layout(item.text)
-        for tokens in learnt.sequences(item.text, lay):
+        text = learnt.reading_text(item.text)
+        lay = learnt.layout(text)
+        for tokens in learnt.sequences(text, lay):
             trainer.append(
-                learnt.token_features(item.text, tokens, lay), learnt.token_labels(tokens, spans)
+                learnt.token_features(text, tokens, lay), learnt.token_labels(tokens, spans)
             )
     trainer.set_params(CRF_PARAMS)
     trainer.train(str(path))

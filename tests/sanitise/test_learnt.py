@@ -133,3 +133,12 @@ def test_a_card_for_other_features_is_refused(
     monkeypatch.setattr(learnt, "CARD_FILE", stale)
     with pytest.raises(learnt.SelfIdModelError, match="features version"):
         learnt.model_card()
+
+
+def test_a_text_in_capitals_is_read_in_lower_case() -> None:
+    shouted = "MY KIDS CANT PLAY IN THE GARDEN FOR THE STINK FROM NUMBER 9"
+    assert learnt.reading_text(shouted) == shouted.lower()
+    # Ordinary capitals (names, a shouted word or two) are left as they are.
+    mixed = "Dave Jones at NUMBER 9 keeps dealing from the garages every night"
+    assert learnt.reading_text(mixed) == mixed
+    assert learnt.reading_text("OK THEN") == "OK THEN"  # too short to tell

@@ -61,6 +61,11 @@ def flagged_texts(sanitiser: Sanitiser, text: str) -> list[str]:
         ("I'm a loader on the Thursday round, payroll no. KCC 55102. Needles again.", "55102"),
         ("Duty manager, Riverside Pool (emp. no. RP0442). Three males came in.", "RP0442"),
         ("Reporting: Paramedic J. Otieno, HCPC PA 12345, call sign Echo 3-1.", "Echo 3-1"),
+        ("I'm vendor 2231 if you want to find me.", "vendor 2231"),
+        # Read out in a transcript; a house with a name and no number.
+        ("Ring me back on oh-seven-seven-double-oh, nine-oh-oh, one-two-three.", "seven"),
+        ("Dear Sir, I live at Hawthorn Lodge, the last house before the ford.", "Hawthorn Lodge"),
+        ("Lads dealing from the Transit again. Reg CN14 BXR.\nO.G.", "O.G."),
     ],
 )
 def test_what_the_second_look_flags(rules: Sanitiser, text: str, expected: str) -> None:
@@ -92,6 +97,8 @@ def test_what_the_second_look_flags(rules: Sanitiser, text: str, expected: str) 
         "I work at the Co-op on Chapel Street.",
         "I'm a porter at the General Hospital and I see them every night.",
         "As a volunteer at the food bank I meet lots of families.",
+        "I have one two three four things to say about seven or eight lads and nine cars.",
+        "Caller reports that the lads are back.",
     ],
 )
 def test_what_the_second_look_leaves_alone(rules: Sanitiser, text: str) -> None:

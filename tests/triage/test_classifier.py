@@ -19,7 +19,7 @@ OTHERS = Path(__file__).parent / "data" / "others_themes.jsonl"
 LABELLING_GUIDE = Path(__file__).parents[2] / "docs" / "TRIAGE_LABELLING.md"
 # Floors a little under the figures last measured (docs/PERFORMANCE.md): a change that costs
 # more than this fails here. The goals are 0.85 on the held-out split (not met: 0.84
-# after the H4 audit and part_d) and 0.75 on text written by others (met: 0.84).
+# after the O1 audit and part_e) and 0.75 on text written by others (met: 0.85).
 HELD_OUT_FLOOR = 0.80
 OTHERS_GOAL = 0.75
 
@@ -45,28 +45,35 @@ def test_the_corpus_covers_every_theme_in_both_writers_voices(
     assert sum(1 for e in corpus if len(e.themes) > 1) > 0.15 * len(corpus)
 
 
-def test_the_corpus_has_four_writers_and_its_relabelling_log_matches_it(
+def test_the_corpus_has_five_parts_and_its_relabelling_log_matches_it(
     corpus: list[classifier.Example],
 ) -> None:
     parts = {p.name: 0 for p in classifier.corpus_paths()}
-    assert list(parts) == ["part_a.jsonl", "part_b.jsonl", "part_c.jsonl", "part_d.jsonl"]
+    assert list(parts) == [f"part_{p}.jsonl" for p in "abcde"]
     prefixes = {e.id.split("-")[0] for e in corpus}
-    assert prefixes == {"a", "b", "c", "d"}
+    assert prefixes == {"a", "b", "c", "d", "e"}
     assert sum(1 for e in corpus if e.id.startswith("c-")) == 303
     assert sum(1 for e in corpus if e.id.startswith("d-")) == 175
+    assert sum(1 for e in corpus if e.id.startswith("e-")) == 220
     _, held_out = classifier.split(corpus)
-    assert len(corpus) == 2964 and len(held_out) == 565
+    assert len(corpus) == 3184 and len(held_out) == 609
     # Every relabelling is logged with the guide's rule, and the corpus carries the new labels.
     log = classifier.corpus_paths()[0].parent / classifier.RELABEL_LOG
     entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    assert len(entries) == 146
+    assert len(entries) == 233
     guide = LABELLING_GUIDE.read_text(encoding="utf-8")
     by_id = {e.id: e for e in corpus}
+    latest: dict[str, list[str]] = {}
     for entry in entries:
         assert set(entry) == {"id", "old_themes", "new_themes", "rule"}
-        assert list(by_id[entry["id"]].themes) == entry["new_themes"] != entry["old_themes"]
+        assert entry["new_themes"] != entry["old_themes"]
+        # A report relabelled twice (Y2, then O1) chains: each change starts where the last ended.
+        assert latest.get(entry["id"], entry["old_themes"]) == entry["old_themes"], entry
+        latest[entry["id"]] = entry["new_themes"]
         rules = re.findall(r"(?:^|; )([A-Z][0-9]): ", entry["rule"])
         assert rules and all(f"**{rule}." in guide for rule in rules), entry["rule"]
+    for report_id, themes in latest.items():
+        assert list(by_id[report_id].themes) == themes, report_id
 
 
 def test_corpus_errors_name_the_file_and_line(tmp_path: Path) -> None:

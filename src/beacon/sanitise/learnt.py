@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 from beacon.sanitise.recognisers.vocabulary import NOT_NAME_WORDS, TITLE
 
-FEATURE_VERSION = 1  # bump when ``token_features`` changes: the model must be retrained
+FEATURE_VERSION = 2  # bump when ``token_features`` changes: the model must be retrained
 MODEL_DIR = Path(__file__).resolve().parent / "data"
 MODEL_FILE = MODEL_DIR / "selfid.crfsuite"
 CARD_FILE = MODEL_DIR / "selfid_model.json"
@@ -98,6 +98,20 @@ class Layout(NamedTuple):
     stops: list[int]  # ends of its sentences
     tail: int  # its length without trailing space
     last_line: int  # the number of its last non-blank line
+
+
+SHOUTING_SHARE = 0.7  # of a text's letters in capitals: it is typed in capitals throughout
+
+
+def reading_text(text: str) -> str:
+    """The text as the reader sees it: lower-cased when it is typed in capitals throughout
+    ("MY KIDS CANT PLAY IN THE GARDEN"), where every word would otherwise look like a name.
+    Offsets stay the same (not lower-cased when that would change the length)."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 20 or sum(c.isupper() for c in letters) < SHOUTING_SHARE * len(letters):
+        return text
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text
 
 
 def layout(text: str) -> Layout:
@@ -338,6 +352,7 @@ class SelfIdTagger:
         """Runs of tokens tagged as self-identifying in ``sequences(text)`` whose most
         confident token's marginal probability reaches the threshold."""
         out: list[LearntSpan] = []
+        text = reading_text(text)
         lay = layout(text)
         for tokens in sequences(text, lay):
             labels = self._tagger.tag(token_features(text, tokens, lay))

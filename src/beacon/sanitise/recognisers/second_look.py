@@ -66,7 +66,7 @@ _CALLED_NAME_RE = re.compile(
     r"from)\s+(?:the\s+|here\s+)?\w*\s*)?"
     r"(?:calls?|know)\s+me(?:\s+as)?|call\s+me|(?:i\s+)?(?:post|go|comment|write)\s+as|"
     r"(?:(?<=\n)|(?<=^)|(?<=[—–-]\s))(?:sent|reported)\s+by|reporting(?:\s+officer)?\s*:|"
-    r"caller\s*:?|informant\s*:|"
+    r"caller\s*:|informant\s*:|ask\s+for|"
     r"crew\s*:\s*(?:[A-Z][a-z]+\s+)?)\s*" + NAME_GROUP,
     re.IGNORECASE,
 )
@@ -82,7 +82,7 @@ _NAME_HERE_RE = re.compile(
     + r"|"
     + TITLE
     + r"\s+[A-Z]\b))(?:\s+from\s+(?:the\s+)?(?:no\.?\s*|number\s+)?(?:\d{1,4}[a-z]?,?\s+)?"
-    r"(?-i:[A-Z][\w'’-]+)(?:\s+(?-i:[A-Z])[\w'’-]+){0,3})?\s+here\b",
+    r"(?:(?-i:[A-Z][\w'’-]+)(?:\s+(?-i:[A-Z])[\w'’-]+){0,3}|[\w'’-]+(?:\s+[\w'’-]+)?))?\s+here\b",
     re.IGNORECASE | re.MULTILINE,
 )
 # "Traffic Wales Officer 2871 here, Gareth.": a name after "here,".
@@ -112,7 +112,8 @@ _CHAT_SENDER_RE = re.compile(
 _QUOTED_DEAR_RE = re.compile(r"^[> \t]*Dear\s+" + NAME_GROUP + r"\s*[,\n]", re.MULTILINE)
 _AFTER_NAME_OK_RE = re.compile(
     r"\s*(?:$|[,.!;:()\n—–-]|\s+(?:here|from|at|of|in|on|and|i|im|i['’]m|x+|again|"
-    r"speaking|calling|\d)|\s+the\s+(?:[\w-]+\s+){0,2}?(?:" + ROLE_VOCAB + r")\b)",
+    r"speaking|calling|\d)|\s+the\s+(?:[\w-]+\s+){0,2}?(?:" + ROLE_VOCAB + r")\b"
+    r"|\s+(?-i:[A-Z])(?=\s|$))",
     re.IGNORECASE,
 )
 _SOMEONE_ELSE_RE = re.compile(
@@ -257,7 +258,8 @@ _SIGN_OFF_RE = re.compile(
 )
 _CLOSING_LINE_RE = re.compile(
     r"^[ \t]*(?:many\s+thanks|thanks(?:\s+again)?|thank\s+you|best(?:\s+wishes)?|kind\s+regards|"
-    r"warm\s+regards|regards|cheers|yours(?:\s+(?:sincerely|faithfully|truly))?|all\s+the\s+best|"
+    r"warm\s+regards|regards|cheers|yours(?:\s+(?:sincerely|faithfully|truly|in\s+\w+(?:\s+\w+)?))?|"
+    r"all\s+the\s+best|"
     r"with\s+thanks|ta|respectfully)[ \t]*[,.!]?[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -289,6 +291,7 @@ def _sign_off_segment(body: str) -> Look | None:
         name = sign.group("name")
         if (
             name.lower() in _NOT_NAMES
+            or re.match(r"I\b|I['’]", name)  # "I'm Sam, I've logged this": a sentence
             # "in the name of D. Ross.": an initial's full stop is no segment end.
             or re.search(r"(?:^|[\s.])[A-Z]\.\s+$", body[max(0, start - 4) : start])
             or quoted(body, start)
@@ -298,7 +301,8 @@ def _sign_off_segment(body: str) -> Look | None:
             continue
         # After a plain full stop a bare word or two may be the town ("... Ashby"): a name
         # there needs a title, a bracket, kisses or a part after it.
-        plain_stop = re.search(r"[.!?]\s*$", body[max(0, start - 3) : start]) is not None
+        # (A name alone on the last line is a sign-off whatever ended the line before.)
+        plain_stop = re.search(r"[.!?][ \t]*\Z", body[max(0, start - 3) : start]) is not None
         if plain_stop and not (
             sign.group("rest").strip(" .!")
             or _SIGNED_WORD_RE.match(segment)
@@ -468,7 +472,7 @@ _SIGNATURE_FIRST_RE = re.compile(
     r"(?-i:" + NAME_CORE + r")(?P<parts>(?:\s*,\s*[^,.\n]{2,50}){1,4}|[ \t]*(?=\n)))"
 )
 _STAFF_LABEL_RE = re.compile(
-    r"\b(?:collar|badge|warrant|service|staff|employee|emp|payroll|id|number|no)\b", re.IGNORECASE
+    r"\b(?:collar|badge|warrant|service|staff|employee|emp|payroll|id)\b", re.IGNORECASE
 )
 
 
@@ -568,6 +572,38 @@ def _who(
     return out
 
 
+# "oh-seven-seven-oh-oh, nine-oh-oh, four-four-one": a phone number read out in a transcript.
+_DIGIT_WORD = r"(?:oh|o|zero|nought|one|two|three|four|five|six|seven|eight|nine)"
+_SPELLED_PHONE_RE = re.compile(
+    r"\b(?:(?:double|triple)[\s-]+)?"
+    + _DIGIT_WORD
+    + r"(?:[\s,.-]+(?:(?:double|triple)[\s-]+)?"
+    + _DIGIT_WORD
+    + r"){8,14}\b",
+    re.IGNORECASE,
+)
+_REPEATS = {"double": 2, "triple": 3}
+
+
+def _spelled_phones(text: str, lowered: str) -> list[Look]:
+    """Phone numbers read out in words (ten digits or more, "double"/"triple" counted)."""
+    if "seven" not in lowered and "one" not in lowered:
+        return []
+    out: list[Look] = []
+    for match in _SPELLED_PHONE_RE.finditer(text):
+        words = re.findall(r"[a-z]+", match.group(0).lower())
+        digits, repeat = 0, 1
+        for word in words:
+            if word in _REPEATS:
+                repeat = _REPEATS[word]
+                continue
+            digits += repeat
+            repeat = 1
+        if 10 <= digits <= 13:
+            out.append(Look("PHONE", *match.span(), "a phone number read out in words"))
+    return out
+
+
 # -- the reporter's address -------------------------------------------------------------------
 
 _ADDRESS = (
@@ -579,7 +615,11 @@ _ADDRESS = (
 _OWN_ADDRESS_RE = re.compile(
     r"\b(?:i\s+live\s+(?:at|in|on)|(?:i['’]m|(?-i:im)|i\s+am)\s+(?:at|in|from)|living\s+at|"
     r"(?:have|has|we['’]ve|i['’]ve)\s+lived\s+at|my\s+(?:address|house|home|flat)\s+is|"
-    r"here\s+from)\s+(?P<address>" + _ADDRESS + r"|(?-i:[A-Z])[\w'’-]+(?:\s+(?-i:[A-Z])"
+    r"here\s+from)\s+(?P<address>"
+    # "I live at Bramble End": a house with a name and no number.
+    r"(?<=live\sat\s)(?-i:[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})(?=[,.\s])|"
+    + _ADDRESS
+    + r"|(?-i:[A-Z])[\w'’-]+(?:\s+(?-i:[A-Z])"
     r"[\w'’-]+)?\s+(?-i:" + STREET + r")\b|room\s+\d+[^.!?\n]{0,50})",
     re.IGNORECASE,
 )
@@ -620,4 +660,5 @@ def second_look(text: str, name_ends: Sequence[int] = ()) -> list[Look]:
         *_who(text, lowered, openers, ends),
         *_addresses(text, openers, ends),
         *staff_ids(text, ends),
+        *_spelled_phones(text, lowered),
     ]

@@ -60,13 +60,21 @@ _QUOTE_CLOSE_RE = re.compile(r"['’](?![A-Za-z])|[\"”]")
 _QUOTE_OPEN_RE = re.compile(r"(?:^|[\s:(])['\"‘“]")
 
 
+# What may stand before a quotation that wraps a whole message: nothing, or a label such as
+# "Voicemail transcription:".
+_WRAPPER_RE = re.compile(r"\s*(?:\[[^\]\n]{1,40}\]\s*)?(?:[\w ()/-]{1,40}:)?\s*")
+
+
 def quoted(text: str, position: int) -> bool:
     """Whether ``position`` sits inside a quotation opened earlier on its line ("he said
     'I'm Tommo, tell your dad'"): someone else's words."""
     line_start = text.rfind("\n", 0, position) + 1
-    before = text[max(line_start, position - 120) : position]
+    low = max(line_start, position - 120)
+    before = text[low:position]
     opened = list(_QUOTE_OPEN_RE.finditer(before))
-    if not opened:
+    if not opened or _WRAPPER_RE.fullmatch(text[: low + opened[-1].end() - 1]):
+        # A quotation opened at the very start wraps the whole message (a voicemail
+        # transcription): the reporter's own words.
         return False
     after_open = before[opened[-1].end() :]
     return _QUOTE_CLOSE_RE.search(after_open) is None

@@ -32,9 +32,12 @@ _CALL_SIGN_RE = re.compile(
     r"\bcall\s*sign\s*:?\s*(?P<code>(?-i:[A-Z])[a-z]+\s+\d{1,2}(?:-\d{1,2})?|[A-Z0-9]{2,8})",
     re.IGNORECASE,
 )
+# The rest of the text holds another sentence: the number is not in its closing one.
+_CUT_LAST_RE = re.compile(r"[.!?]\s+\S")
 _ROLE_NUMBER_RE = re.compile(
     r"\b(?P<code>(?:PCSO|PC|CEO|(?i:officer|inspector|warden|marshal|operative|special|constable|"
-    r"sergeant|steward|driver|attendant|loader|ranger|engineer))\s+(?:no\.?\s*)?\d{3,6})\b"
+    r"sergeant|steward|driver|attendant|loader|ranger|engineer|vendor|colleague|volunteer|"
+    r"member))\s+(?:no\.?\s*)?\d{3,6})\b"
 )
 # "operative 3342 (D. Fairclough)": the name of the number's holder, in brackets after it.
 _NAME_AFTER_CODE_RE = re.compile(
@@ -106,8 +109,9 @@ def _own_code(text: str, start: int, end: int, name_ends: Sequence[int]) -> bool
     cues = list(_OWN_CODE_CUE_RE.finditer(text, max(sentence_start, start - 80), start))
     if cues and not _OTHER_TITLE_RE.search(text, cues[-1].end(), start):
         return True
-    if sentence_start > 0:
-        return False
+    closing = text.find("\n", end) < 0 and _CUT_LAST_RE.search(text, end) is None
+    if sentence_start > 0 and not closing:
+        return False  # neither the opening nor the closing sentence
     after = text[end : end + 30]
     return not (
         _OTHERS_CODE_RE.search(text, sentence_start, start)

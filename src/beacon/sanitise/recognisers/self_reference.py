@@ -518,8 +518,8 @@ AS_ROLE_RE = re.compile(
 )
 # A house number and street after a preposition of place (not "my"): another household's.
 _OTHERS_ADDRESS_RE = re.compile(
-    r"\b(?:of|at|to|onto|behind|opposite|facing|from|above|below|beside)\s+(?:no\.?\s*|"
-    r"number\s+)?\d{1,4}[a-z]?\s+(?:[A-Z][\w'’-]+\s+){1,3}(?:"
+    r"\b(?:of|at|to|onto|behind|opposite|facing|from|above|below|beside)\s+(?:(?:no\.?\s*|"
+    r"number\s+)?\d{1,4}[a-z]?\s+|the\s+[a-z]+\s+(?:of|behind|on|at)\s+)(?:[A-Z][\w'’-]+\s+){1,3}(?:"
     + "|".join(w.capitalize() for w in STREET_WORDS.split("|"))
     + r")\b"
 )
