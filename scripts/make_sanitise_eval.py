@@ -18,11 +18,11 @@ regression floor (PERFORMANCE.md). Neither file is an estimate on new text.
 
 The sets for reporters who identify themselves are separate (``beacon sanitise-eval --selfid
 FILE``, in ``tests/sanitise/data/``, not written by this script): ``selfid_tuning.jsonl``,
-``selfid_tuning2.jsonl`` to ``selfid_tuning7.jsonl`` (five former blind sets, each tuned on
-after its run, and extra tuning examples) are tuning sets, and the learnt reader
-(``scripts/train_selfid_model.py``) learns from all seven; ``selfid_blind6.jsonl``, written by
-someone who never read the rules or the other sets, was the blind set, run once after round 6
-and seen since (PERFORMANCE.md). The next round needs a new blind set by a new author.
+``selfid_tuning2.jsonl`` to ``selfid_tuning8.jsonl`` (six former blind sets, each tuned on
+after its one run, and extra tuning examples) are tuning sets, and the learnt reader
+(``scripts/train_selfid_model.py``) learns from all eight. The last blind set,
+``selfid_blind6.jsonl``, was run once after round 6 and is now ``selfid_tuning8.jsonl``
+(PERFORMANCE.md). The next round needs a new blind set by a new author.
 
 Each output line: ``{"id", "text", "reporter"?, "spans": [{"start", "end", "type", "text",
 "action"}], "source": "hand"|"template"}``. ``text`` in a span is its surface form:
